@@ -1,0 +1,1 @@
+"""pulumi-drs: Huawei Cloud DRS (Data Replication Service) jobs in Pulumi programs."""
