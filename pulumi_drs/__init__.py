@@ -1,1 +1,23 @@
-"""pulumi-drs: Huawei Cloud DRS (Data Replication Service) jobs in Pulumi programs."""
+"""pulumi-drs: Huawei Cloud DRS (Data Replication Service) jobs in Pulumi programs.
+
+Import the resource from here; `pulumi_drs.provider.StartedJobBatchProvider` is the class path that
+stack states record and must not move. The resource is imported lazily, so the client and the
+emulator do not pay for importing the Pulumi SDK.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pulumi_drs.resource import StartedJobBatch, StartedJobBatchArgs
+
+__all__ = ["StartedJobBatch", "StartedJobBatchArgs"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from pulumi_drs import resource
+
+        return getattr(resource, name)
+    raise AttributeError(f"module 'pulumi_drs' has no attribute {name!r}")
