@@ -10,8 +10,10 @@
     ├── DuplicateParameter           400 DRS.M00301  the same job twice in one request
     ├── InvalidJobStatus             400 DRS.M00304  the job's status does not allow the call
     ├── SubtaskOnly                  400 DRS.M00307  a parent task (one with children) was named
+    ├── OperationInProgress          202 DRS.M01504  plain terminate of a job that is busy
     ├── JobNotFound                  400 DRS.M05003  no such job
     ├── JobDeleted                   400 DRS.M05004  the job was deleted or its resources released
+    ├── StartJobFailed               (DRS.M05066, never raised: the error a `fail_start` job carries)
     ├── BatchRejected                400 (batch-shaped body: every item of the batch failed)
     ├── GatewayAuthFailed            401 APIGW.0301  AK/SK or token rejected
     ├── GatewayDateExpired           401 APIGW.0303  X-Sdk-Date more than 15 minutes off
@@ -104,6 +106,14 @@ class SubtaskOnly(EmulatorError):
     # ("only subtasks can call this API") is the documented code that says exactly that.
     error_code = "DRS.M00307"
     default_msg = "Only subtasks can call this API; a parent task cannot."
+
+
+class OperationInProgress(EmulatorError):
+    http_status = 202
+    error_code = "DRS.M01504"
+    default_msg = (
+        "Another operation is being performed on the task, or the task is abnormal. Try again later."
+    )
 
 
 class JobNotFound(EmulatorError):

@@ -1,0 +1,215 @@
+"""The API gateway in front of the emulated DRS and IAM: latency, faults, authentication, request log.
+
+A raw ASGI middleware, because it needs what a framework hides: the exact body bytes (to check the
+signature, then replayed to the app), the raw path and query, and the connection itself (to drop it).
+`/_emulator/*` (the admin API) bypasses all of it. The log records method, path, status, job ids and
+duration, never a header, so no signature, token or key reaches it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+from pulumi_drs.emulator import exceptions as exc
+from pulumi_drs.emulator.authcheck import Authenticator, RawRequest
+from pulumi_drs.emulator.config import Settings
+from pulumi_drs.emulator.faults import FaultRegistry, FaultSpec, abort_connection
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+ADMIN_PREFIX = "/_emulator"
+_TOKEN_PATH = "/v3/auth/tokens"
+_LOG_LIMIT = 100_000
+
+
+class RequestLog:
+    def __init__(self) -> None:
+        self._entries: deque[dict[str, Any]] = deque(maxlen=_LOG_LIMIT)
+        self._lock = threading.Lock()
+
+    def record(self, entry: dict[str, Any]) -> None:
+        with self._lock:
+            self._entries.append(entry)
+
+    def entries(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+@dataclass
+class _Outcome:
+    status_code: int | None = None
+    fault: str | None = None
+    auth: str | None = None
+
+
+class Gateway:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        authenticator: Authenticator,
+        faults: FaultRegistry,
+        log: RequestLog,
+        settings: Settings,
+    ) -> None:
+        self.app, self.authenticator, self.faults, self.log, self.settings = (
+            app,
+            authenticator,
+            faults,
+            log,
+            settings,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(ADMIN_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        body = await _read_body(receive)
+        outcome = _Outcome()
+        try:
+            await self._handle(scope, receive, send, body, outcome)
+        finally:
+            self.log.record(
+                {
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status_code": outcome.status_code,
+                    "job_ids": job_ids_of(body),
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                    "fault": outcome.fault,
+                    "auth": outcome.auth,
+                }
+            )
+
+    async def _handle(
+        self, scope: Scope, receive: Receive, send: Send, body: bytes, outcome: _Outcome
+    ) -> None:
+        if self.settings.latency_ms > 0:
+            await asyncio.sleep(self.settings.latency_ms / 1000)
+        fault = self.faults.take(scope["method"], scope["path"])
+        outcome.fault = fault.mode if fault else None
+        if fault is not None and fault.mode == "delay":
+            await asyncio.sleep(fault.delay_seconds)
+        if fault is not None and fault.mode == "drop_before":
+            await _drop(receive)
+            return
+        if fault is not None and fault.mode == "status":
+            await _send_error(send, fault.error(), outcome)
+            return
+        if _needs_auth(scope):
+            try:
+                outcome.auth = self.authenticator.authenticate(_raw_request(scope, body))
+            except exc.EmulatorError as error:
+                await _send_error(send, error, outcome)
+                return
+        await self._forward(scope, receive, send, body, outcome, fault)
+
+    async def _forward(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        body: bytes,
+        outcome: _Outcome,
+        fault: FaultSpec | None,
+    ) -> None:
+        dropping = fault is not None and fault.mode == "drop_after"
+        body_sent = False
+
+        async def replay() -> Message:
+            nonlocal body_sent
+            if body_sent:
+                return await receive()
+            body_sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                outcome.status_code = message["status"]
+            if not dropping:
+                await send(message)
+
+        await self.app(scope, replay, capture)
+        if dropping:
+            await _drop(receive)
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def _drop(receive: Receive) -> None:
+    abort_connection(receive)
+    # Let the transport report the loss, so uvicorn sees a disconnect rather than a silent app.
+    for _ in range(3):
+        await asyncio.sleep(0)
+
+
+async def _send_error(send: Send, error: exc.EmulatorError, outcome: _Outcome) -> None:
+    outcome.status_code = error.status
+    payload = error.encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+    headers += [(k.lower().encode(), v.encode()) for k, v in error.headers().items()]
+    await send({"type": "http.response.start", "status": error.status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload, "more_body": False})
+
+
+def _needs_auth(scope: Scope) -> bool:
+    path: str = scope["path"]
+    return path.startswith("/v3/") and not (scope["method"] == "POST" and path.rstrip("/") == _TOKEN_PATH)
+
+
+def _raw_request(scope: Scope, body: bytes) -> RawRequest:
+    raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
+    headers: dict[str, str] = {}
+    for name, value in scope["headers"]:
+        key = name.decode("latin-1").lower()
+        headers[key] = (
+            f"{headers[key]},{value.decode('latin-1')}" if key in headers else value.decode("latin-1")
+        )
+    query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    return RawRequest(
+        method=scope["method"],
+        raw_path=raw_path.decode("latin-1"),
+        query=query,
+        headers=headers,
+        body=body,
+        request_id=uuid.uuid4().hex,
+    )
+
+
+def job_ids_of(body: bytes) -> list[str]:
+    """The job ids a batch request names (`jobs` as ids or as objects with `job_id`)."""
+    try:
+        jobs = json.loads(body).get("jobs") if body else None
+    except (ValueError, AttributeError):
+        return []
+    if not isinstance(jobs, list):
+        return []
+    ids = [
+        job if isinstance(job, str) else job.get("job_id") if isinstance(job, dict) else None for job in jobs
+    ]
+    return [job_id for job_id in ids if isinstance(job_id, str)]
