@@ -37,7 +37,7 @@ from pulumi_drs.client import DrsClient
 from pulumi_drs.errors import DrsError, redact
 from pulumi_drs.inputs import INPUT_KEYS, BatchInputs, Failure, contains_unknown, normalize
 from pulumi_drs.reconcile import Action, Poller, WaitFailed, WaitTarget
-from pulumi_drs.settings import Settings
+from pulumi_drs.settings import ENV_VARS, Settings, config_key
 from pulumi_drs.statuses import NOT_FOUND
 
 log = logging.getLogger("pulumi_drs.provider")
@@ -45,6 +45,7 @@ log = logging.getLogger("pulumi_drs.provider")
 OUTPUT_KEYS = ("results", "count", "job_statuses")
 IN_PLACE_KEYS = ("wait", "timeout", "stop_on_delete", "language", "region", "project_id", "endpoint")
 DR_MAX_RPO_SECONDS = 60
+CONFIG_KEYS = tuple(config_key(name) for name in ENV_VARS)
 
 _stack_config: dict[str, str] = {}
 """`drs:*` stack configuration, set by `configure` in the provider process; never pickled."""
@@ -76,9 +77,9 @@ class StartedJobBatchProvider(ResourceProvider):
     """The pickled provider is a bare class reference with no secret in it: no need to encrypt it."""
 
     def configure(self, req: ConfigureRequest) -> None:
-        raw = getattr(req.config, "raw_config", None) or {}
+        values = {key: req.config.get(key) for key in CONFIG_KEYS}
         _stack_config.clear()
-        _stack_config.update({k: str(v) for k, v in raw.items() if k.startswith("drs:") and v is not None})
+        _stack_config.update({key: str(value) for key, value in values.items() if value is not None})
 
     # --- check: validate, then preflight against DRS when the job IDs are known ----------------------
 
@@ -111,7 +112,7 @@ class StartedJobBatchProvider(ResourceProvider):
         recorded = olds.get("job_statuses") or {}
         drifted = [j for j in new_ids if j in old_ids and _is_drift(recorded.get(j))]
         membership = set(new_ids) != old_ids
-        settings = [k for k in IN_PLACE_KEYS if news.get(k) != olds.get(k)]
+        settings = [k for k in IN_PLACE_KEYS if _setting(news, k) != _setting(olds, k)]
         if drifted:
             log.info("drift: %s", ", ".join(f"{j} is {recorded.get(j)}" for j in drifted))
         return DiffResult(changes=bool(drifted or membership or settings), replaces=[],
@@ -193,6 +194,15 @@ class StartedJobBatchProvider(ResourceProvider):
 
 
 # --- helpers ---------------------------------------------------------------------------------------
+
+
+def _setting(props: Mapping[str, Any], key: str) -> Any:
+    """A setting as it takes effect: left out means its default."""
+    value = props.get(key)
+    return getattr(_DEFAULTS, key) if value is None else value
+
+
+_DEFAULTS = BatchInputs(job_ids=[])
 
 
 def _is_drift(status: object) -> bool:

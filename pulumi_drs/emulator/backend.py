@@ -63,6 +63,9 @@ class _Unit:
     def touch(self, job: Job) -> None:
         self.changed.add(job.id)
 
+    def children_of(self, job_id: str) -> list[str]:
+        return sorted(j.id for j in self.jobs.values() if j.parent_id == job_id)
+
     def is_parent(self, job: Job) -> bool:
         if self._parents is None:
             self._parents = {j.parent_id for j in self.jobs.values() if j.parent_id}
@@ -118,7 +121,11 @@ class DrsBackend:
         """`POST /v3/{project_id}/jobs/batch-detail`; 400 with the batch body when no job is known."""
         with self._unit(project_id, is_read=True) as unit:
             found = [(job_id, unit.get(job_id)) for job_id in _page(query)]
+            children = {job_id: unit.children_of(job_id) for job_id, job in found if job and unit.is_parent(job)}
         results = [_detail_of(job_id, job) for job_id, job in found]
+        for detail in results:
+            if detail.id in children:  # parent tasks list their subtasks, as the Terraform provider reads
+                setattr(detail, "children", children[detail.id])
         response = wire.BatchDetailResponse(count=len(results), results=results)
         if all(job is None for _, job in found):
             raise exc.BatchRejected(response.to_wire())

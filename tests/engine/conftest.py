@@ -1,0 +1,39 @@
+"""Fixtures for end-to-end tests: one DRS emulator for the session, a fresh stack per test."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from drs_testing.e2e import AK, PROJECT_ID, SK, batch_program, emulator_config
+from drs_testing.engine import EngineStack, make_stack
+
+from pulumi_drs.emulator import EmulatorAdmin, EmulatorProcess
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[EmulatorProcess]:
+    with EmulatorProcess("--transition-seconds", "0.2", "--access-key", AK, "--secret-key", SK,
+                         "--project-id", PROJECT_ID) as emu:
+        yield emu
+
+
+@pytest.fixture
+def admin(emulator: EmulatorProcess) -> EmulatorAdmin:
+    emulator.admin.clear_faults()
+    emulator.admin.settings(transition_seconds=0.2, latency_ms=0)
+    emulator.admin.clear_requests()
+    return emulator.admin
+
+
+@pytest.fixture
+def new_stack(tmp_path: Path, emulator: EmulatorProcess) -> Callable[..., EngineStack]:
+    def make(config: dict[str, tuple[str, bool]] | None = None, program: Callable[[dict[str, Any]], None]
+             = batch_program, env: dict[str, str] | None = None) -> EngineStack:
+        return make_stack(tmp_path, program, emulator_config(emulator) if config is None else config, env=env)
+
+    return make
+
+
