@@ -22,11 +22,14 @@ JOB_ID_RE = re.compile(r"^[0-9a-z]{8}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-
 PROJECT_ID_RE = re.compile(r"^[0-9a-f]{32}$")
 REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
 KNOWN_REGIONS = frozenset(
-    """af-north-1 af-south-1 ae-ad-1 ap-southeast-1 ap-southeast-2 ap-southeast-3 ap-southeast-4
-    ap-southeast-5 cn-east-2 cn-east-3 cn-east-4 cn-east-5 cn-north-1 cn-north-2 cn-north-4 cn-north-9
-    cn-north-11 cn-north-12 cn-south-1 cn-south-2 cn-south-4 cn-southwest-2 cn-southwest-3 eu-west-0
-    eu-west-101 la-north-2 la-south-2 me-east-1 my-kualalumpur-1 na-mexico-1 ru-moscow-1
-    ru-northwest-2 sa-brazil-1 tr-west-1""".split()
+    {
+        "af-north-1", "af-south-1", "ae-ad-1", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3",
+        "ap-southeast-4", "ap-southeast-5", "cn-east-2", "cn-east-3", "cn-east-4", "cn-east-5", "cn-north-1",
+        "cn-north-2", "cn-north-4", "cn-north-9", "cn-north-11", "cn-north-12", "cn-south-1", "cn-south-2",
+        "cn-south-4", "cn-southwest-2", "cn-southwest-3", "eu-west-0", "eu-west-101", "la-north-2", "la-south-2",
+        "me-east-1", "my-kualalumpur-1", "na-mexico-1", "ru-moscow-1", "ru-northwest-2", "sa-brazil-1",
+        "tr-west-1",
+    }
 )
 """Regions the official SDK serves DRS in (huaweicloudsdkdrs 3.1.219); others need an endpoint."""
 
@@ -123,10 +126,10 @@ def normalize(
         _apply(key, news, out, failures, fn)
     _apply(key="start_time", news=news, out=out, failures=failures,
            fn=lambda v: _start_time(v, olds.get("start_time"), now))
-    if "region" in out and not is_unknown(out["region"]) and out["region"] not in KNOWN_REGIONS:
-        if news.get("endpoint") is None:
-            failures.append(Failure("region", f"DRS is not known in region {out['region']!r}; "
-                                    "set `endpoint` (or drs:endpoint) to its DRS endpoint"))
+    region = out.get("region")
+    if region is not None and not is_unknown(region) and region not in KNOWN_REGIONS and news.get("endpoint") is None:
+        failures.append(Failure("region", f"DRS is not known in region {region!r}; "
+                                "set `endpoint` (or drs:endpoint) to its DRS endpoint"))
     return out, failures
 
 

@@ -250,8 +250,7 @@ def _start_blockers(client: DrsClient, job_ids: Sequence[str]) -> list[str]:
         detail = details.get(job_id)
         if detail is None:
             continue
-        extra = detail.model_extra or {}
-        if extra.get("children") or extra.get("is_parent"):
+        if detail.children:
             problems.append(f"job {job_id}: is a parent task; DRS starts only its child tasks: list those instead")
         elif detail.job_direction == "down" and detail.db_use_type == "cloudDataGuard" and detail.master_job_id:
             backward[job_id] = detail.master_job_id

@@ -96,6 +96,8 @@ class JobDetail(WireModel):
     """`migration`, `sync` or `cloudDataGuard` (DR)."""
     master_job_id: str | None = None
     """For a DR backward task: the forward task it depends on."""
+    children: list[str] | None = None
+    """A parent task's subtasks (read by the Terraform provider; absent on other tasks)."""
     error_code: str | None = None
     error_message: str | None = None
 

@@ -125,7 +125,7 @@ class DrsBackend:
         results = [_detail_of(job_id, job) for job_id, job in found]
         for detail in results:
             if detail.id in children:  # parent tasks list their subtasks, as the Terraform provider reads
-                setattr(detail, "children", children[detail.id])
+                detail.children = children[detail.id]
         response = wire.BatchDetailResponse(count=len(results), results=results)
         if all(job is None for _, job in found):
             raise exc.BatchRejected(response.to_wire())

@@ -154,7 +154,7 @@ keys = st.sampled_from(["job_ids", "start_time", "wait", "timeout", "stop_on_del
 @settings(max_examples=300, deadline=None)
 @given(st.dictionaries(keys, anything, max_size=9))
 def test_normalize_never_raises_only_reports(props: dict[str, Any]) -> None:
-    out, failures = normalize(props, now_ms=NOW_MS)
+    _, failures = normalize(props, now_ms=NOW_MS)
     assert all(f.property in props or f.property == "job_ids" for f in failures)
 
 

@@ -1,0 +1,236 @@
+"""How requests to DRS and IAM prove who sent them: `requests` auth strategies, and the IAM calls they need.
+
+- `AkSkAuth` signs like the official SDK (`signing.sign`, SDK-HMAC-SHA256) over exactly what is sent:
+  it runs last in `PreparedRequest.prepare`, after requests has set every header it will send (urllib3
+  adds Host, User-Agent or Content-Length only when absent, and they are present), and it signs all
+  of them, the Host header it sets itself included.
+- `TokenAuth` passes a given IAM token; `IamPasswordAuth` trades user and password for a project-scoped
+  token, cached (thread-safely) until five minutes before it expires.
+- `lookup_project_id` asks IAM for the project of a region.
+
+IAM requests go through a `Transmit` callable from the client, so transport failures are translated
+in one place. No repr or str here shows a key, password, token or signature.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from urllib.parse import parse_qsl, quote, urlsplit
+
+import requests
+from requests.auth import AuthBase
+
+from pulumi_drs import signing, wire
+from pulumi_drs.errors import AuthenticationError, ConfigurationError, error_from_response
+from pulumi_drs.settings import CredentialKind, Settings, credential_kind, where
+
+Transmit = Callable[[str, str, bytes | None], requests.Response]
+"""(method, url, body) -> response; transport errors already translated to `errors.TransportError`."""
+
+TOKEN_REFRESH_MARGIN_SECONDS = 5 * 60
+FALLBACK_TOKEN_TTL_SECONDS = 60 * 60
+"""Assumed lifetime of a token whose `expires_at` cannot be read (IAM issues 24-hour tokens)."""
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+class DrsAuth(AuthBase):
+    """An auth strategy that can name its secrets (for redaction) and drop a cached credential."""
+
+    def secrets(self) -> tuple[str, ...]:
+        return ()
+
+    def invalidate(self) -> bool:
+        """Forget a cached credential; True when a resend might now succeed."""
+        return False
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class AkSkAuth(DrsAuth):
+    def __init__(
+        self,
+        access_key: str,
+        secret_key: str,
+        *,
+        project_id: str | None = None,
+        security_token: str | None = None,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self._access_key, self._secret_key = access_key, secret_key
+        self._project_id, self._security_token = project_id, security_token
+        self._clock = clock
+
+    def __repr__(self) -> str:
+        return f"AkSkAuth(project_id={self._project_id!r}, temporary={self._security_token is not None})"
+
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self._access_key, self._secret_key, self._security_token) if s)
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        url = r.url or ""
+        parts = urlsplit(url)
+        r.headers.pop("Authorization", None)
+        r.headers[signing.DATE_HEADER] = signing.format_sdk_date(self._clock())
+        r.headers["Host"] = host_header(url)
+        if self._project_id:
+            r.headers["X-Project-Id"] = self._project_id
+        if self._security_token:
+            r.headers["X-Security-Token"] = self._security_token
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        r.headers["Authorization"] = signing.sign(
+            r.method or "GET", parts.path or "/", query, r.headers, body_bytes(r.body),
+            self._access_key, self._secret_key,
+        )
+        return r
+
+
+def host_header(url: str) -> str:
+    """The Host header http.client would send for `url`: the port only when it is not the default."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    port = parts.port
+    return host if port is None or port == _DEFAULT_PORTS.get(parts.scheme) else f"{host}:{port}"
+
+
+def body_bytes(body: object) -> bytes:
+    if body is None:
+        return b""
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    raise TypeError("AkSkAuth signs only bytes or str bodies, not streams")
+
+
+class TokenAuth(DrsAuth):
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def __repr__(self) -> str:
+        return "TokenAuth()"
+
+    def secrets(self) -> tuple[str, ...]:
+        return (self._token,)
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        r.headers["X-Auth-Token"] = self._token
+        return r
+
+
+class IamPasswordAuth(DrsAuth):
+    def __init__(
+        self,
+        iam_endpoint: str,
+        user_name: str,
+        password: str,
+        domain_name: str,
+        project_name: str,
+        transmit: Transmit,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._iam = iam_endpoint.rstrip("/")
+        self._user_name, self._password, self._domain_name = user_name, password, domain_name
+        self._project_name = project_name
+        self._transmit, self._clock = transmit, clock
+        self._lock = threading.Lock()
+        self._token: str | None = None
+        self._refresh_at = 0.0
+
+    def __repr__(self) -> str:
+        return f"IamPasswordAuth(iam_endpoint={self._iam!r}, project_name={self._project_name!r})"
+
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self._password, self._token) if s)
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        r.headers["X-Auth-Token"] = self.token()
+        return r
+
+    def token(self) -> str:
+        """A valid token: the cached one, or a new one when it is missing or about to expire."""
+        with self._lock:
+            if self._token is None or self._clock() >= self._refresh_at:
+                self._token, self._refresh_at = self._fetch()
+            return self._token
+
+    def invalidate(self) -> bool:
+        with self._lock:
+            had, self._token = self._token is not None, None
+        return had
+
+    def _fetch(self) -> tuple[str, float]:
+        body = json.dumps(self._token_request().to_wire()).encode("utf-8")
+        response = self._transmit("POST", f"{self._iam}/v3/auth/tokens", body)
+        if not response.ok:
+            raise error_from_response(response.status_code, response.content, operation="IAM token",
+                                      headers=response.headers, secrets=self.secrets())
+        token = response.headers.get("X-Subject-Token")
+        if not token:
+            raise AuthenticationError(
+                f"IAM token: IAM answered HTTP {response.status_code} without an X-Subject-Token header: "
+                f"check {where('iam_endpoint')}", status_code=response.status_code)
+        return token, self._refresh_time(response)
+
+    def _token_request(self) -> wire.IamTokenRequest:
+        user = wire.IamUser(name=self._user_name, password=self._password,
+                            domain=wire.IamDomain(name=self._domain_name))
+        identity = wire.IamIdentity(password=wire.IamPassword(user=user))
+        scope = wire.IamScope(project=wire.IamProjectScope(name=self._project_name))
+        return wire.IamTokenRequest(auth=wire.IamAuth(identity=identity, scope=scope))
+
+    def _refresh_time(self, response: requests.Response) -> float:
+        now = self._clock()
+        expires = _expires_at(response)
+        if expires is None:
+            expires = now + FALLBACK_TOKEN_TTL_SECONDS
+        return max(now, expires - TOKEN_REFRESH_MARGIN_SECONDS)
+
+
+def _expires_at(response: requests.Response) -> float | None:
+    try:
+        token = wire.IamTokenResponse.model_validate(response.json()).token
+        return datetime.fromisoformat(token.expires_at).timestamp()
+    except ValueError:  # pydantic's ValidationError and JSONDecodeError are ValueErrors
+        return None
+
+
+def build_auth(settings: Settings, transmit: Transmit) -> DrsAuth:
+    """The strategy for the configured credentials; `transmit` sends IAM token requests (unauthenticated)."""
+    kind = credential_kind(settings)
+    if kind in (CredentialKind.AKSK, CredentialKind.TEMPORARY_AKSK):
+        return AkSkAuth(settings.access_key or "", settings.secret_key or "", project_id=settings.project_id,
+                        security_token=settings.security_token)
+    if kind is CredentialKind.TOKEN:
+        return TokenAuth(settings.auth_token or "")
+    if not settings.region or not settings.iam_endpoint:
+        raise ConfigurationError(f"IAM password authentication needs the region: set {where('region')} "
+                                 f"(or {where('iam_endpoint')})")
+    return IamPasswordAuth(settings.iam_endpoint, settings.user_name or "", settings.password or "",
+                           settings.domain_name or "", settings.region, transmit)
+
+
+def lookup_project_id(transmit: Transmit, iam_endpoint: str, region: str, secrets: Iterable[str] = ()) -> str:
+    """`GET {iam}/v3/projects?name={region}`: the ID of the project named after the region."""
+    url = f"{iam_endpoint.rstrip('/')}/v3/projects?name={quote(region, safe='')}"
+    response = transmit("GET", url, None)
+    if not response.ok:
+        raise error_from_response(response.status_code, response.content, operation="IAM project lookup",
+                                  headers=response.headers, secrets=secrets)
+    try:
+        projects = wire.IamProjectsResponse.model_validate(response.json()).projects
+    except ValueError:
+        projects = []
+    match = next((p.id for p in projects if p.name == region), None)
+    if match is None:
+        raise ConfigurationError(f"IAM knows no project named {region!r}: check {where('region')}, "
+                                 f"or set {where('project_id')}")
+    return match

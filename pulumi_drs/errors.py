@@ -1,0 +1,321 @@
+"""The exceptions pulumi-drs raises, the one translation from an HTTP error answer, and `redact`.
+
+    DrsError                        status_code, error_code, job_id, request_id, retry_after
+    ├── TransportError              no HTTP answer at all (the request may or may not have arrived)
+    │   ├── ConnectError            could not connect (DNS, refused, TLS): nothing was sent
+    │   ├── ReadTimeoutError        sent, but no answer within the read timeout
+    │   └── ConnectionDroppedError  sent, then the connection closed before the answer
+    ├── ConfigurationError          missing credentials, region or project; malformed endpoint
+    └── ApiError                    DRS, its API gateway or IAM answered with an error
+        ├── AuthenticationError     401, APIGW.0301, APIGW.0303 (clock skew), DRS.M00100
+        ├── PermissionDeniedError   403, DRS.M00102, DRS.M00103, DRS.M00261 (invalid project ID)
+        ├── JobNotFoundError        DRS.M05003, DRS.M05004 (deleted or released), DRS.M00289
+        ├── JobStatusError          DRS.M00304: the job's status does not allow the call
+        ├── ThrottledError          429, DRS.M01503, APIG.0308
+        ├── ServerError             5xx, or a success answer that cannot be read
+        └── RequestError            any other 4xx
+
+`error_from_response` is the only place an HTTP error answer becomes an exception; transport
+failures are translated in exactly one place in `client.py`. Every message names the HTTP status,
+the DRS code, the job where there is one, and what the user can do; none may contain a secret, so
+messages pass through `redact` before they are built into an exception.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import re
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+REDACTED = "***"
+
+
+class DrsError(Exception):
+    retryable: ClassVar[bool] = False
+    """Whether the same request may succeed later without any change by the user."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        error_code: str | None = None,
+        job_id: str | None = None,
+        request_id: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+        self.error_code = error_code
+        self.job_id = job_id
+        self.request_id = request_id
+        self.retry_after = retry_after
+        """Seconds the server asked us to wait (`Retry-After`), if it did."""
+
+    def __str__(self) -> str:
+        return self.message
+
+    def brief(self) -> str:
+        """A few words for a log line or a synthesized result: class, status and code."""
+        parts = [type(self).__name__]
+        if self.status_code is not None:
+            parts.append(f"HTTP {self.status_code}")
+        if self.error_code:
+            parts.append(self.error_code)
+        return " ".join(parts)
+
+
+class TransportError(DrsError):
+    retryable = True
+
+
+class ConnectError(TransportError):
+    pass
+
+
+class ReadTimeoutError(TransportError):
+    pass
+
+
+class ConnectionDroppedError(TransportError):
+    pass
+
+
+class ConfigurationError(DrsError):
+    pass
+
+
+class ApiError(DrsError):
+    pass
+
+
+class AuthenticationError(ApiError):
+    pass
+
+
+class PermissionDeniedError(ApiError):
+    pass
+
+
+class JobNotFoundError(ApiError):
+    pass
+
+
+class JobStatusError(ApiError):
+    pass
+
+
+class ThrottledError(ApiError):
+    retryable = True
+
+
+class ServerError(ApiError):
+    retryable = True
+
+
+class RequestError(ApiError):
+    pass
+
+
+# --- classification --------------------------------------------------------------------------
+
+_CLASS_BY_CODE: dict[str, type[ApiError]] = {
+    "APIGW.0301": AuthenticationError,
+    "APIGW.0303": AuthenticationError,
+    "DRS.M00100": AuthenticationError,
+    "DRS.M00102": PermissionDeniedError,
+    "DRS.M00103": PermissionDeniedError,
+    "DRS.M00261": PermissionDeniedError,
+    "DRS.M05003": JobNotFoundError,
+    "DRS.M05004": JobNotFoundError,
+    "DRS.M00289": JobNotFoundError,
+    "DRS.M00304": JobStatusError,
+    "DRS.M01503": ThrottledError,
+    "APIG.0308": ThrottledError,
+}
+
+CREDENTIAL_HINT = (
+    "check drs:accessKey/HW_ACCESS_KEY and drs:secretKey/HW_SECRET_KEY (with drs:securityToken/"
+    "HW_SECURITY_TOKEN for temporary keys), or drs:authToken/HW_AUTH_TOKEN, or drs:userName/HW_USER_NAME, "
+    "drs:password/HW_PASSWORD and drs:domainName/HW_DOMAIN_NAME"
+)
+
+_ADVICE_BY_CODE: dict[str, str] = {
+    "APIGW.0303": "the request's X-Sdk-Date is more than 15 minutes off the gateway's clock: "
+    "synchronize this machine's clock (NTP), then retry",
+    "DRS.M00261": "the project ID does not belong to this region: check drs:projectId/HW_PROJECT_ID "
+    "and drs:region/HW_REGION_NAME (or unset the project ID to look it up)",
+    "DRS.M05003": "DRS has no such job in this project and region: check the job ID, drs:region and "
+    "drs:projectId, or remove it from job_ids",
+    "DRS.M05004": "the job was deleted or released: remove it from job_ids",
+    "DRS.M00289": "DRS has no such job: remove it from job_ids",
+    "APIGW.0101": "the API does not exist at this address: check drs:endpoint/HW_DRS_ENDPOINT",
+}
+
+_ADVICE_BY_CLASS: dict[type[ApiError], str] = {
+    AuthenticationError: CREDENTIAL_HINT,
+    PermissionDeniedError: "grant the IAM user DRS permissions in this project (e.g. DRS FullAccess), "
+    "and check drs:projectId/HW_PROJECT_ID",
+    JobNotFoundError: "check the job ID and region, or remove it from job_ids",
+    JobStatusError: "the job's current status does not allow this call: check the job in the DRS "
+    "console, then run again",
+    ThrottledError: "DRS is throttling requests: retry later, or run fewer updates at once",
+    ServerError: "DRS had an internal problem: retry later",
+    RequestError: "DRS rejected the request: check the job IDs and inputs",
+}
+
+
+def error_class(status_code: int, error_code: str | None) -> type[ApiError]:
+    """The class for an error answer: by DRS or gateway code first, then by HTTP status."""
+    if error_code in _CLASS_BY_CODE:
+        return _CLASS_BY_CODE[error_code]
+    if status_code == 401:
+        return AuthenticationError
+    if status_code == 403:
+        return PermissionDeniedError
+    if status_code == 429:
+        return ThrottledError
+    if status_code >= 500:
+        return ServerError
+    return RequestError
+
+
+def error_from_response(
+    status_code: int,
+    body: bytes | str | None,
+    *,
+    operation: str,
+    headers: Mapping[str, str] | None = None,
+    secrets: Iterable[str | None] = (),
+) -> ApiError:
+    """The exception for one HTTP error answer (the caller raises it).
+
+    The body is DRS's `{"error_code","error_msg"}`, the gateway's (which adds `request_id`), IAM's
+    Keystone-style `{"error":{"message"}}`, or a batch body whose `results[i]` carry the codes.
+    """
+    headers = headers or {}
+    found = _parse_error_body(body)
+    cls = error_class(status_code, found.code)
+    advice = _ADVICE_BY_CODE.get(found.code or "", _ADVICE_BY_CLASS[cls])
+    text = _message(operation, status_code, found, advice)
+    request_id = found.request_id or _header(headers, "X-Request-Id")
+    return cls(
+        redact(text, secrets),
+        status_code=status_code,
+        error_code=found.code,
+        job_id=found.job_id,
+        request_id=request_id,
+        retry_after=parse_retry_after(_header(headers, "Retry-After")),
+    )
+
+
+class _Found:
+    def __init__(self) -> None:
+        self.code: str | None = None
+        self.msg: str | None = None
+        self.job_id: str | None = None
+        self.more_jobs = 0
+        self.request_id: str | None = None
+
+
+def _parse_error_body(body: bytes | str | None) -> _Found:
+    found = _Found()
+    try:
+        data: Any = json.loads(body) if body else None
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        found.msg = _snippet(body)
+        return found
+    found.code, found.msg = _str(data.get("error_code")), _str(data.get("error_msg"))
+    found.request_id = _str(data.get("request_id"))
+    keystone = data.get("error")
+    if found.msg is None and isinstance(keystone, dict):
+        found.msg = _str(keystone.get("message"))
+    if found.code is None:
+        _take_batch_items(data.get("results"), found)
+    return found
+
+
+def _take_batch_items(results: object, found: _Found) -> None:
+    """A batch-shaped body: the first item with an error code speaks for the rest."""
+    if not isinstance(results, list):
+        return
+    failing = [r for r in results if isinstance(r, dict) and r.get("error_code")]
+    if not failing:
+        return
+    first = failing[0]
+    found.code, found.job_id = _str(first.get("error_code")), _str(first.get("id"))
+    found.msg = _str(first.get("error_msg")) or _str(first.get("error_message"))
+    found.more_jobs = len(failing) - 1
+
+
+def _message(operation: str, status_code: int, found: _Found, advice: str) -> str:
+    head = f"{operation}: DRS answered HTTP {status_code}"
+    if found.code:
+        head += f" {found.code}"
+    if found.job_id:
+        head += f" for job {found.job_id}"
+        if found.more_jobs:
+            head += f" (and {found.more_jobs} more)"
+    detail = (found.msg or "").strip().rstrip(".")
+    advice = advice[:1].upper() + advice[1:]
+    return f"{head}: {detail}. {advice}." if detail else f"{head}. {advice}."
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a `Retry-After` value: a number (fractions allowed) or an HTTP date."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value.strip()))
+    except ValueError:
+        pass
+    parsed = email.utils.parsedate_tz(value)
+    if parsed is None:
+        return None
+    return max(0.0, email.utils.mktime_tz(parsed) - time.time())
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    wanted = name.lower()
+    return next((v for k, v in headers.items() if k.lower() == wanted), None)
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _snippet(body: bytes | str | None, limit: int = 200) -> str | None:
+    if not body:
+        return None
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    text = " ".join(text.split())
+    return text[:limit] + ("..." if len(text) > limit else "")
+
+
+# --- redaction -------------------------------------------------------------------------------
+
+_SECRET_PATTERNS = (
+    re.compile(r"(Signature=)[0-9A-Fa-f]+"),
+    re.compile(r"(?i)\b(x-auth-token|x-subject-token|x-security-token|authorization)(\"?\s*[:=]\s*\"?)[^\s\",;}]+"),
+    re.compile(r"(?i)(\"(?:password|secret_?key|security_?token|auth_?token|token)\"\s*:\s*\")[^\"]*"),
+)
+
+
+def redact(text: str, secrets: Iterable[str | None]) -> str:
+    """`text` with every given secret (and its URL-encoded form) and every signature or token-bearing
+    header value replaced by `***`."""
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+        encoded = quote(secret, safe="")
+        if encoded != secret:
+            text = text.replace(encoded, REDACTED)
+    for pattern in _SECRET_PATTERNS:
+        text = pattern.sub(lambda m: m.group(1) + (m.group(2) if m.lastindex == 2 else "") + REDACTED, text)
+    return text

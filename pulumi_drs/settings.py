@@ -1,0 +1,261 @@
+"""Where region, project, endpoints, credentials and tuning come from, and which credential is in use.
+
+`Settings.resolve` looks each value up in order, first match wins: explicit arguments (snake_case),
+Pulumi stack configuration (`drs:camelCase`), then environment variables. Values are validated
+once, here; every `ConfigurationError` names the configuration key and the environment variable to
+set. Secrets never appear in a repr: `repr(settings)` shows only which credential kind is configured.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from enum import Enum
+from typing import Any
+from urllib.parse import urlsplit
+
+from pulumi_drs.errors import ConfigurationError
+
+LANGUAGES = ("en-us", "zh-cn")
+_EU_REGIONS = frozenset({"eu-west-101"})
+"""Regions served from `myhuaweicloud.eu` rather than `myhuaweicloud.com`."""
+_REGION_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+ENV_VARS: dict[str, tuple[str, ...]] = {
+    "region": ("HW_REGION_NAME",),
+    "project_id": ("HW_PROJECT_ID", "HUAWEICLOUD_SDK_PROJECT_ID"),
+    "endpoint": ("HW_DRS_ENDPOINT",),
+    "iam_endpoint": ("HW_IAM_ENDPOINT",),
+    "access_key": ("HW_ACCESS_KEY", "HUAWEICLOUD_SDK_AK"),
+    "secret_key": ("HW_SECRET_KEY", "HUAWEICLOUD_SDK_SK"),
+    "security_token": ("HW_SECURITY_TOKEN", "HUAWEICLOUD_SDK_SECURITY_TOKEN"),
+    "auth_token": ("HW_AUTH_TOKEN",),
+    "user_name": ("HW_USER_NAME",),
+    "password": ("HW_PASSWORD",),
+    "domain_name": ("HW_DOMAIN_NAME",),
+    "language": (),
+    "max_batch_size": ("PULUMI_DRS_MAX_BATCH_SIZE",),
+    "connect_timeout": ("PULUMI_DRS_CONNECT_TIMEOUT",),
+    "read_timeout": ("PULUMI_DRS_READ_TIMEOUT",),
+    "max_retries": ("PULUMI_DRS_MAX_RETRIES",),
+    "backoff_factor": ("PULUMI_DRS_BACKOFF_FACTOR",),
+    "backoff_max": ("PULUMI_DRS_BACKOFF_MAX",),
+    "retry_deadline_seconds": ("PULUMI_DRS_RETRY_DEADLINE_SECONDS",),
+    "poll_interval_max": ("PULUMI_DRS_POLL_INTERVAL_MAX",),
+}
+"""Per field, the environment variables read, in order."""
+
+SECRET_FIELDS = ("access_key", "secret_key", "security_token", "auth_token", "password")
+
+
+def config_key(name: str) -> str:
+    """The Pulumi configuration key of a field: `project_id` -> `drs:projectId`."""
+    head, *rest = name.split("_")
+    return "drs:" + head + "".join(part.title() for part in rest)
+
+
+def where(name: str) -> str:
+    """How a user sets a field, for messages: `drs:accessKey/HW_ACCESS_KEY`."""
+    return "/".join((config_key(name), *ENV_VARS.get(name, ())))
+
+
+class CredentialKind(str, Enum):
+    AKSK = "AK/SK"
+    TEMPORARY_AKSK = "temporary AK/SK"
+    TOKEN = "IAM token"
+    IAM_PASSWORD = "IAM password"
+
+
+@dataclass(frozen=True)
+class Settings:
+    region: str | None = None
+    project_id: str | None = None
+    endpoint: str | None = None
+    """The DRS endpoint; `resolve` fills in the region's default."""
+    iam_endpoint: str | None = None
+    access_key: str | None = field(default=None, repr=False)
+    secret_key: str | None = field(default=None, repr=False)
+    security_token: str | None = field(default=None, repr=False)
+    auth_token: str | None = field(default=None, repr=False)
+    user_name: str | None = field(default=None, repr=False)
+    password: str | None = field(default=None, repr=False)
+    domain_name: str | None = field(default=None, repr=False)
+    language: str = "en-us"
+    max_batch_size: int = 100
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    max_retries: int = 6
+    backoff_factor: float = 0.5
+    backoff_max: float = 20.0
+    retry_deadline_seconds: float = 300.0
+    poll_interval_max: float = 10.0
+
+    def __post_init__(self) -> None:
+        _check_region(self.region)
+        for name in ("endpoint", "iam_endpoint"):
+            if getattr(self, name) is not None:
+                _check_url(name, getattr(self, name))
+        if self.language not in LANGUAGES:
+            raise ConfigurationError(
+                f"language {self.language!r} is not supported: set {where('language')} to one of {LANGUAGES}"
+            )
+        _check_numbers(self)
+
+    def __repr__(self) -> str:
+        kind = credential_kind_or_none(self)
+        return (
+            f"Settings(region={self.region!r}, project_id={self.project_id!r}, endpoint={self.endpoint!r}, "
+            f"iam_endpoint={self.iam_endpoint!r}, credentials={kind.value if kind else 'none'!r}, "
+            f"language={self.language!r})"
+        )
+
+    @property
+    def timeout(self) -> tuple[float, float]:
+        """(connect, read) seconds, as requests takes them."""
+        return (self.connect_timeout, self.read_timeout)
+
+    def secrets(self) -> list[str]:
+        """Every configured secret value, for `errors.redact`."""
+        values = [getattr(self, name) for name in SECRET_FIELDS]
+        return [v for v in values if v]
+
+    @classmethod
+    def resolve(
+        cls,
+        explicit: Mapping[str, object | None] | None = None,
+        config: Mapping[str, str] | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> Settings:
+        """Settings from explicit arguments, then `drs:*` stack configuration, then the environment."""
+        explicit, config = explicit or {}, config or {}
+        env = os.environ if env is None else env
+        unknown = sorted(set(explicit) - {f.name for f in fields(cls)})
+        if unknown:
+            raise ConfigurationError(f"unknown settings: {', '.join(unknown)}")
+        values = {f.name: _lookup(f.name, explicit, config, env) for f in fields(cls)}
+        typed = {name: _convert(name, value) for name, value in values.items() if value is not None}
+        region = typed.get("region")
+        if isinstance(region, str):
+            _check_region(region)
+            typed.setdefault("endpoint", default_endpoint("drs", region))
+            typed.setdefault("iam_endpoint", default_endpoint("iam", region))
+        return cls(**typed)
+
+
+def default_endpoint(service: str, region: str) -> str:
+    domain = "myhuaweicloud.eu" if region in _EU_REGIONS else "myhuaweicloud.com"
+    return f"https://{service}.{region}.{domain}"
+
+
+def credential_kind(settings: Settings) -> CredentialKind:
+    """The credential in use; when none is complete, a ConfigurationError listing every way to give one."""
+    kind = credential_kind_or_none(settings)
+    if kind is None:
+        raise ConfigurationError(_no_credentials_message(settings))
+    return kind
+
+
+def credential_kind_or_none(settings: Settings) -> CredentialKind | None:
+    if settings.access_key and settings.secret_key:
+        return CredentialKind.TEMPORARY_AKSK if settings.security_token else CredentialKind.AKSK
+    if settings.auth_token:
+        return CredentialKind.TOKEN
+    if settings.user_name and settings.password and settings.domain_name:
+        return CredentialKind.IAM_PASSWORD
+    return None
+
+
+def _no_credentials_message(settings: Settings) -> str:
+    present = [config_key(n) for n in (*SECRET_FIELDS, "user_name", "domain_name") if getattr(settings, n)]
+    found = f" Only {', '.join(present)} is set." if present else " None is set."
+    return (
+        "No complete Huawei Cloud credentials for DRS. Provide one of:\n"
+        f"  - AK/SK: {where('access_key')} and {where('secret_key')}\n"
+        f"  - temporary AK/SK: the above and {where('security_token')}\n"
+        f"  - an IAM token: {where('auth_token')}\n"
+        f"  - an IAM user: {where('user_name')}, {where('password')} and {where('domain_name')}\n"
+        f"Values are read from explicit arguments, then Pulumi config, then the environment.{found}"
+    )
+
+
+def _lookup(name: str, explicit: Mapping[str, object | None], config: Mapping[str, str],
+            env: Mapping[str, str]) -> object | None:
+    candidates: list[object | None] = [explicit.get(name), config.get(config_key(name))]
+    candidates += [env.get(var) for var in ENV_VARS.get(name, ())]
+    return next((c for c in candidates if c is not None and c != ""), None)
+
+
+_NUMBER_TYPES: dict[str, type[int] | type[float]] = {
+    "max_batch_size": int,
+    "max_retries": int,
+    "connect_timeout": float,
+    "read_timeout": float,
+    "backoff_factor": float,
+    "backoff_max": float,
+    "retry_deadline_seconds": float,
+    "poll_interval_max": float,
+}
+
+
+def _convert(name: str, value: object) -> Any:
+    kind = _NUMBER_TYPES.get(name)
+    if kind is not None:
+        try:
+            return kind(value if isinstance(value, (int, float)) else str(value).strip())
+        except ValueError:
+            raise ConfigurationError(f"{name} must be a number, got {value!r}: check {where(name)}") from None
+    text = str(value).strip()
+    if name == "language":
+        return text.lower()
+    return text.rstrip("/") if name.endswith("endpoint") else text
+
+
+_MINIMUMS: dict[str, float] = {
+    "max_batch_size": 1,
+    "max_retries": 0,
+    "connect_timeout": 0.001,
+    "read_timeout": 0.001,
+    "backoff_factor": 0,
+    "backoff_max": 0,
+    "retry_deadline_seconds": 0,
+    "poll_interval_max": 0.001,
+}
+
+
+def _check_numbers(settings: Settings) -> None:
+    for name, minimum in _MINIMUMS.items():
+        value = getattr(settings, name)
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not number or not math.isfinite(value) or value < minimum:
+            raise ConfigurationError(f"{name} must be a number of at least {minimum}, got {value!r}: "
+                                     f"check {where(name)}")
+
+
+def _check_region(region: str | None) -> None:
+    if region is not None and not _REGION_RE.match(region):
+        raise ConfigurationError(f"region {region!r} is not a region name like 'cn-north-4': "
+                                 f"check {where('region')}")
+
+
+def _check_url(name: str, url: str) -> None:
+    parts = urlsplit(url)
+    problem = None
+    if parts.scheme not in ("http", "https"):
+        problem = "it must start with https:// (or http://)"
+    elif not parts.hostname:
+        problem = "it has no host"
+    elif parts.username is not None or parts.password is not None:
+        problem = "it must not hold a user name or password"
+    elif parts.query or parts.fragment or url.endswith(("?", "#")):
+        problem = "it must not have a query or fragment"
+    else:
+        try:
+            parts.port  # noqa: B018 - raises ValueError for a bad port
+        except ValueError:
+            problem = "its port is not a number from 0 to 65535"
+    if problem is not None:
+        shown = f"{parts.scheme}://{parts.hostname}" if parts.username or parts.password else url
+        raise ConfigurationError(f"{name} {shown!r} is not a valid URL: {problem}: check {where(name)}")

@@ -1,0 +1,195 @@
+"""settings.py: where each value comes from, defaults, validation and the credential kind in use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pulumi_drs.errors import ConfigurationError
+from pulumi_drs.settings import CredentialKind, Settings, config_key, credential_kind, where
+
+AKSK_ENV = {"HW_ACCESS_KEY": "env-ak", "HW_SECRET_KEY": "env-sk"}
+
+
+def test_first_match_wins_explicit_then_config_then_env() -> None:
+    explicit = {"region": "cn-north-4", "project_id": None}
+    config = {"drs:region": "ap-southeast-1", "drs:projectId": "cfgproject", "drs:language": "zh-cn"}
+    env = {"HW_REGION_NAME": "eu-west-0", "HW_PROJECT_ID": "envproject", "HW_DRS_ENDPOINT": "https://drs.env",
+           **AKSK_ENV}
+    s = Settings.resolve(explicit, config, env)
+    assert s.region == "cn-north-4"
+    assert s.project_id == "cfgproject"
+    assert s.language == "zh-cn"
+    assert s.endpoint == "https://drs.env"
+    assert (s.access_key, s.secret_key) == ("env-ak", "env-sk")
+
+
+@pytest.mark.parametrize(("field", "envs"), [
+    ("access_key", ("HW_ACCESS_KEY", "HUAWEICLOUD_SDK_AK")),
+    ("secret_key", ("HW_SECRET_KEY", "HUAWEICLOUD_SDK_SK")),
+    ("security_token", ("HW_SECURITY_TOKEN", "HUAWEICLOUD_SDK_SECURITY_TOKEN")),
+    ("project_id", ("HW_PROJECT_ID", "HUAWEICLOUD_SDK_PROJECT_ID")),
+])
+def test_hw_variables_win_over_sdk_variables(field: str, envs: tuple[str, str]) -> None:
+    hw, sdk = envs
+    assert getattr(Settings.resolve(env={hw: "a", sdk: "b"}), field) == "a"
+    assert getattr(Settings.resolve(env={sdk: "b"}), field) == "b"
+
+
+@pytest.mark.parametrize(("field", "env", "key"), [
+    ("region", "HW_REGION_NAME", "drs:region"),
+    ("iam_endpoint", "HW_IAM_ENDPOINT", "drs:iamEndpoint"),
+    ("auth_token", "HW_AUTH_TOKEN", "drs:authToken"),
+    ("user_name", "HW_USER_NAME", "drs:userName"),
+    ("password", "HW_PASSWORD", "drs:password"),
+    ("domain_name", "HW_DOMAIN_NAME", "drs:domainName"),
+    ("security_token", "HW_SECURITY_TOKEN", "drs:securityToken"),
+])
+def test_every_documented_source(field: str, env: str, key: str) -> None:
+    value = "https://x.example" if field.endswith("endpoint") else "v-1"
+    assert getattr(Settings.resolve(env={env: value}), field) == value
+    assert getattr(Settings.resolve(config={key: value}), field) == value
+    assert config_key(field) == key
+
+
+def test_empty_values_count_as_unset() -> None:
+    s = Settings.resolve({"region": ""}, {"drs:region": ""}, {"HW_REGION_NAME": "cn-north-4"})
+    assert s.region == "cn-north-4"
+
+
+def test_unknown_explicit_setting_is_an_error() -> None:
+    with pytest.raises(ConfigurationError, match="regoin"):
+        Settings.resolve({"regoin": "cn-north-4"}, env={})
+
+
+def test_defaults() -> None:
+    s = Settings.resolve(env={})
+    assert (s.region, s.endpoint, s.iam_endpoint, s.language) == (None, None, None, "en-us")
+    assert (s.max_batch_size, s.connect_timeout, s.read_timeout) == (100, 10.0, 60.0)
+    assert (s.max_retries, s.backoff_factor, s.backoff_max) == (6, 0.5, 20.0)
+    assert (s.retry_deadline_seconds, s.poll_interval_max) == (300.0, 10.0)
+    assert s.timeout == (10.0, 60.0)
+
+
+@pytest.mark.parametrize(("region", "drs", "iam"), [
+    ("cn-north-4", "https://drs.cn-north-4.myhuaweicloud.com", "https://iam.cn-north-4.myhuaweicloud.com"),
+    ("eu-west-101", "https://drs.eu-west-101.myhuaweicloud.eu", "https://iam.eu-west-101.myhuaweicloud.eu"),
+])
+def test_endpoint_defaults_follow_the_region(region: str, drs: str, iam: str) -> None:
+    s = Settings.resolve({"region": region}, env={})
+    assert (s.endpoint, s.iam_endpoint) == (drs, iam)
+
+
+def test_endpoint_override_and_trailing_slash() -> None:
+    s = Settings.resolve({"region": "cn-north-4"}, {"drs:endpoint": "http://127.0.0.1:8080/"}, {})
+    assert s.endpoint == "http://127.0.0.1:8080"
+    assert s.iam_endpoint == "https://iam.cn-north-4.myhuaweicloud.com"
+
+
+@pytest.mark.parametrize(("url", "problem"), [
+    ("ftp://drs.example.com", "https://"),
+    ("drs.example.com", "https://"),
+    ("https://", "no host"),
+    ("https://drs.example.com/?a=1", "query"),
+    ("https://drs.example.com/#frag", "fragment"),
+    ("https://user:pw@drs.example.com", "user name or password"),
+    ("https://drs.example.com:99999", "port"),
+])
+def test_malformed_endpoints_name_the_key(url: str, problem: str) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        Settings.resolve(config={"drs:endpoint": url}, env={})
+    text = str(info.value)
+    assert problem in text and "drs:endpoint/HW_DRS_ENDPOINT" in text
+    assert "pw@" not in text
+    with pytest.raises(ConfigurationError, match="drs:iamEndpoint/HW_IAM_ENDPOINT"):
+        Settings.resolve(env={"HW_IAM_ENDPOINT": url})
+
+
+def test_bad_region_names_the_key() -> None:
+    with pytest.raises(ConfigurationError, match="drs:region/HW_REGION_NAME"):
+        Settings.resolve({"region": "cn north/4"}, env={})
+
+
+def test_language_is_validated() -> None:
+    assert Settings.resolve(config={"drs:language": "ZH-CN"}, env={}).language == "zh-cn"
+    with pytest.raises(ConfigurationError, match="drs:language"):
+        Settings.resolve(config={"drs:language": "fr-fr"}, env={})
+
+
+def test_tuning_from_environment() -> None:
+    env = {"PULUMI_DRS_MAX_RETRIES": "1", "PULUMI_DRS_BACKOFF_FACTOR": "0.01", "PULUMI_DRS_POLL_INTERVAL_MAX": "0.2",
+           "PULUMI_DRS_READ_TIMEOUT": "3", "PULUMI_DRS_CONNECT_TIMEOUT": "1.5", "PULUMI_DRS_BACKOFF_MAX": "0.1",
+           "PULUMI_DRS_RETRY_DEADLINE_SECONDS": "5", "PULUMI_DRS_MAX_BATCH_SIZE": "20"}
+    s = Settings.resolve(env=env)
+    assert (s.max_retries, s.backoff_factor, s.poll_interval_max) == (1, 0.01, 0.2)
+    assert s.timeout == (1.5, 3.0)
+    assert (s.backoff_max, s.retry_deadline_seconds, s.max_batch_size) == (0.1, 5.0, 20)
+    assert Settings.resolve({"max_retries": 0}, env=env).max_retries == 0
+
+
+@pytest.mark.parametrize(("env", "value"), [
+    ("PULUMI_DRS_MAX_RETRIES", "many"),
+    ("PULUMI_DRS_MAX_RETRIES", "-1"),
+    ("PULUMI_DRS_READ_TIMEOUT", "0"),
+    ("PULUMI_DRS_BACKOFF_FACTOR", "nan"),
+    ("PULUMI_DRS_MAX_BATCH_SIZE", "0"),
+    ("PULUMI_DRS_MAX_BATCH_SIZE", "1.5"),
+])
+def test_bad_tuning_names_the_variable(env: str, value: str) -> None:
+    with pytest.raises(ConfigurationError, match=env):
+        Settings.resolve(env={env: value})
+
+
+# --- credentials -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("values", "kind"), [
+    ({"access_key": "a", "secret_key": "s"}, CredentialKind.AKSK),
+    ({"access_key": "a", "secret_key": "s", "security_token": "t"}, CredentialKind.TEMPORARY_AKSK),
+    ({"auth_token": "t"}, CredentialKind.TOKEN),
+    ({"user_name": "u", "password": "p", "domain_name": "d"}, CredentialKind.IAM_PASSWORD),
+    ({"access_key": "a", "auth_token": "t"}, CredentialKind.TOKEN),
+    ({"access_key": "a", "secret_key": "s", "auth_token": "t"}, CredentialKind.AKSK),
+])
+def test_credential_kind(values: dict[str, Any], kind: CredentialKind) -> None:
+    assert credential_kind(Settings(**values)) is kind
+
+
+@pytest.mark.parametrize("values", [
+    {},
+    {"access_key": "a"},
+    {"secret_key": "s", "security_token": "t"},
+    {"user_name": "u", "password": "p"},
+])
+def test_incomplete_credentials_list_every_way(values: dict[str, Any]) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        credential_kind(Settings(**values))
+    text = str(info.value)
+    for way in ("drs:accessKey/HW_ACCESS_KEY/HUAWEICLOUD_SDK_AK", "drs:secretKey/HW_SECRET_KEY",
+                "drs:securityToken/HW_SECURITY_TOKEN", "drs:authToken/HW_AUTH_TOKEN",
+                "drs:userName/HW_USER_NAME", "drs:password/HW_PASSWORD", "drs:domainName/HW_DOMAIN_NAME"):
+        assert way in text
+    for value in values.values():
+        assert f"'{value}'" not in text
+
+
+def test_repr_shows_only_the_credential_kind() -> None:
+    s = Settings(region="cn-north-4", access_key="AKVISIBLE", secret_key="SKSECRET", security_token="TOKSECRET",
+                 password="PWSECRET", auth_token="AUTHSECRET", user_name="bob", domain_name="corp")
+    text = repr(s)
+    for secret in ("AKVISIBLE", "SKSECRET", "TOKSECRET", "PWSECRET", "AUTHSECRET"):
+        assert secret not in text
+    assert "temporary AK/SK" in text
+    assert "credentials='none'" in repr(Settings())
+    assert sorted(s.secrets()) == sorted(["AKVISIBLE", "SKSECRET", "TOKSECRET", "AUTHSECRET", "PWSECRET"])
+
+
+def test_settings_are_frozen() -> None:
+    with pytest.raises(AttributeError):
+        Settings().region = "x"  # type: ignore[misc]
+
+
+def test_where_names_config_key_and_env_vars() -> None:
+    assert where("access_key") == "drs:accessKey/HW_ACCESS_KEY/HUAWEICLOUD_SDK_AK"
+    assert where("language") == "drs:language"
