@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from drs_testing.e2e import AK, PROJECT_ID, SK, batch_program, emulator_config
 from drs_testing.engine import EngineStack, make_stack
-
 from pulumi_drs.emulator import EmulatorAdmin, EmulatorProcess
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from drs_testing.e2e import SK, calls, emulator_config
-from drs_testing.engine import EngineStack
 from pulumi import automation as auto
 
+from drs_testing.e2e import SK, calls, emulator_config
+from drs_testing.engine import EngineStack
 from pulumi_drs.emulator import EmulatorAdmin
 
 RUNNING = "INCRE_TRANSFER_STARTED"
