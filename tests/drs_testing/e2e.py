@@ -33,3 +33,9 @@ def emulator_config(emulator: EmulatorProcess, secret_key: str = SK) -> dict[str
 def calls(admin: EmulatorAdmin, operation: str) -> list[dict[str, Any]]:
     """The logged DRS requests whose path ends with `operation` (e.g. "batch-starting")."""
     return [r for r in admin.requests_log() if r["path"].endswith(operation)]
+
+
+def emulator_for_tests(transition_seconds: float, *extra_args: str) -> EmulatorProcess:
+    """An emulator (not yet started) that accepts the tests' AK/SK and project."""
+    return EmulatorProcess("--transition-seconds", str(transition_seconds), "--access-key", AK, "--secret-key", SK,
+                           "--project-id", PROJECT_ID, *extra_args)

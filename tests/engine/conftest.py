@@ -8,15 +8,14 @@ from typing import Any
 
 import pytest
 
-from drs_testing.e2e import AK, PROJECT_ID, SK, batch_program, emulator_config
+from drs_testing.e2e import batch_program, emulator_config, emulator_for_tests
 from drs_testing.engine import EngineStack, make_stack
 from pulumi_drs.emulator import EmulatorAdmin, EmulatorProcess
 
 
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[EmulatorProcess]:
-    with EmulatorProcess("--transition-seconds", "0.2", "--access-key", AK, "--secret-key", SK,
-                         "--project-id", PROJECT_ID) as emu:
+    with emulator_for_tests(0.2) as emu:
         yield emu
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from drs_testing.e2e import AK, PROJECT_ID, SK
+from drs_testing.e2e import AK, PROJECT_ID, SK, emulator_for_tests
 from pulumi_drs import wire
 from pulumi_drs.client import DrsClient
 from pulumi_drs.emulator import EmulatorAdmin, EmulatorProcess
@@ -26,9 +26,8 @@ USER, PASSWORD, DOMAIN, TOKEN = "ci-user", "ci-password-value", "ci-domain", "ra
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[EmulatorProcess]:
-    with EmulatorProcess("--transition-seconds", "0", "--access-key", AK, "--secret-key", SK,
-                         "--project-id", PROJECT_ID, "--user-name", USER, "--password", PASSWORD,
-                         "--domain-name", DOMAIN, "--auth-token", TOKEN, "--region", "ap-southeast-1") as emu:
+    with emulator_for_tests(0, "--user-name", USER, "--password", PASSWORD, "--domain-name", DOMAIN,
+                       "--auth-token", TOKEN, "--region", "ap-southeast-1") as emu:
         yield emu
 
 

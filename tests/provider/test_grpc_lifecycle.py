@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import grpc
 import pytest
 
-from drs_testing.e2e import AK, PROJECT_ID, SK
+from drs_testing.e2e import AK, PROJECT_ID, SK, emulator_for_tests
 from drs_testing.grpc_provider import (
     DIFF_NONE,
     DIFF_SOME,
@@ -28,8 +28,7 @@ SECRETS = (SK,)
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[EmulatorProcess]:
-    with EmulatorProcess("--transition-seconds", "0.1", "--access-key", AK, "--secret-key", SK,
-                         "--project-id", PROJECT_ID) as emu:
+    with emulator_for_tests(0.1) as emu:
         yield emu
 
 
