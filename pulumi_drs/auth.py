@@ -14,6 +14,7 @@ in one place. No repr or str here shows a key, password, token or signature.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
@@ -156,16 +157,28 @@ class IamPasswordAuth(DrsAuth):
         return r
 
     def token(self) -> str:
-        """A valid token: the cached one, or a new one when it is missing or about to expire."""
+        """A valid token: the cached one, or a new one when it is missing or about to expire.
+
+        Tokens are shared by every client of the process with the same identity (the provider builds a
+        client per call), so a deployment asks IAM once, not once per resource operation.
+        """
         with self._lock:
+            if self._token is None:
+                self._token, self._refresh_at = _SHARED_TOKENS.get(self._identity(), (None, 0.0))
             if self._token is None or self._clock() >= self._refresh_at:
                 self._token, self._refresh_at = self._fetch()
+                _SHARED_TOKENS[self._identity()] = (self._token, self._refresh_at)
             return self._token
 
     def invalidate(self) -> bool:
         with self._lock:
             had, self._token = self._token is not None, None
+            _SHARED_TOKENS.pop(self._identity(), None)
         return had
+
+    def _identity(self) -> str:
+        parts = (self._iam, self._domain_name, self._user_name, self._project_name, self._password)
+        return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
 
     def _fetch(self) -> tuple[str, float]:
         body = json.dumps(self._token_request().to_wire()).encode("utf-8")
@@ -193,6 +206,10 @@ class IamPasswordAuth(DrsAuth):
         if expires is None:
             expires = now + FALLBACK_TOKEN_TTL_SECONDS
         return max(now, expires - TOKEN_REFRESH_MARGIN_SECONDS)
+
+
+_SHARED_TOKENS: dict[str, tuple[str | None, float]] = {}
+"""Process-wide IAM tokens by a digest of the identity (never the password itself) and refresh time."""
 
 
 def _expires_at(response: requests.Response) -> float | None:

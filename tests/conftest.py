@@ -20,3 +20,11 @@ def _no_ambient_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith(CREDENTIAL_ENV_PREFIXES):
             monkeypatch.delenv(name)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_token_cache() -> None:
+    """IAM tokens are cached per process; each test starts without any."""
+    from pulumi_drs import auth
+
+    auth._SHARED_TOKENS.clear()
