@@ -306,11 +306,17 @@ def _settings(inputs: BatchInputs) -> Settings:
     return Settings.resolve(explicit=explicit, config=_stack_config, env=os.environ)
 
 
+_project_ids: dict[tuple[str | None, str | None, str | None], str] = {}
+"""Project IDs looked up by region, per IAM endpoint and identity, once per provider process."""
+
+
 def _client(inputs: BatchInputs) -> DrsClient:
     settings = _settings(inputs)
     if settings.project_id is None:
-        lookup = DrsClient(settings)
-        settings = replace(settings, project_id=lookup.project_id_for_region(settings.region or ""))
+        key = (settings.iam_endpoint, settings.region, settings.access_key or settings.user_name)
+        if key not in _project_ids:
+            _project_ids[key] = DrsClient(settings).project_id_for_region(settings.region or "")
+        settings = replace(settings, project_id=_project_ids[key])
     return DrsClient(settings)
 
 
