@@ -216,3 +216,38 @@ def test_stack_export_holds_no_configured_secret(admin: EmulatorAdmin,
     exported = es.export()
     assert SK not in exported
     assert "pulumi_drs.provider" in exported or "__provider" in exported
+
+
+def test_get_reads_existing_jobs_without_managing_them(admin: EmulatorAdmin,
+                                                      new_stack: Callable[..., EngineStack]) -> None:
+    running = admin.create_jobs(1, status=RUNNING)[0]["id"]
+    ghost = "77777777-0000-4000-8000-0000000jb101"
+
+    def program(args: dict[str, object]) -> None:
+        import pulumi
+
+        from pulumi_drs import StartedJobBatch
+
+        view = StartedJobBatch.get("view", f"{running},{ghost}")
+        pulumi.export("statuses", view.job_statuses)
+
+    es = new_stack(program=program)
+    up = es.up()
+    assert up.outputs["statuses"].value == {running: RUNNING, ghost: "NOT_FOUND"}
+    assert calls(admin, "batch-starting") == []
+    es.destroy()
+    assert admin.get_job(running)["terminate_count"] == 0
+
+
+def test_project_id_is_looked_up_from_the_region(admin: EmulatorAdmin, emulator: object,
+                                                new_stack: Callable[..., EngineStack]) -> None:
+    job = admin.create_jobs(1)[0]["id"]
+    config = emulator_config(emulator)
+    del config["drs:projectId"]
+    config["drs:region"] = ("cn-north-4", False)  # the emulator's IAM project name
+    config["drs:iamEndpoint"] = (emulator.url, False)  # type: ignore[attr-defined]
+    es = new_stack(config=config)
+    es.program_args["batches"] = {"orders": {"job_ids": [job]}}
+    up = es.up()
+    assert up.outputs["orders_statuses"].value == {job: RUNNING}
+    assert any(r["path"] == "/v3/projects" for r in admin.requests_log())
