@@ -9,6 +9,12 @@ Run it with `python -m pulumi_drs.emulator`, or from Python with `EmulatorProces
 
 from __future__ import annotations
 
+try:
+    import fastapi  # noqa: F401
+    import uvicorn  # noqa: F401
+except ImportError as missing:  # pragma: no cover - depends on how the package was installed
+    raise ImportError("the DRS emulator needs its extra: pip install 'pulumi-drs[emulator]'") from missing
+
 from pulumi_drs.emulator.app import EmulatorState, build_state, create_app
 from pulumi_drs.emulator.backend import DrsBackend
 from pulumi_drs.emulator.config import (
