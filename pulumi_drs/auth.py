@@ -249,5 +249,5 @@ def lookup_project_id(transmit: Transmit, iam_endpoint: str, region: str, secret
     match = next((p.id for p in projects if p.name == region), None)
     if match is None:
         raise ConfigurationError(f"IAM knows no project named {region!r}: check {where('region')}, "
-                                 f"or set {where('project_id')}")
+                                 f"or set {where('project_id')}", setting="region")
     return match

@@ -149,15 +149,10 @@ def jobs_path(project_id: str, operation: str) -> str:
 
 _UNDER_WAY = frozenset({StatusClass.STARTING, StatusClass.SCHEDULED, StatusClass.RUNNING,
                         StatusClass.PAUSED, StatusClass.TRANSITIONAL, StatusClass.UNKNOWN})
-_RETRIED = frozenset({StatusClass.PAUSED, StatusClass.RETRYABLE_FAILURE})
 
 
 def _is_under_way(status: str | None) -> bool:
     return status is not None and classify(status) in _UNDER_WAY
-
-
-def _needs_retry(status: str | None) -> bool:
-    return classify(status) in _RETRIED or status == "CHILD_TRANSFER_FAILED"
 
 
 @dataclass(frozen=True)
@@ -171,7 +166,9 @@ class _WriteOp:
 
 
 _START = _WriteOp("batch-starting", "POST", has_left_pre_start, _is_under_way)
-_RETRY = _WriteOp("batch-retry-task", "POST", lambda s: not _needs_retry(s), _is_under_way)
+_RETRY = _WriteOp("batch-retry-task", "POST", lambda _status: True, _is_under_way)
+"""A paused job shows no change until a resume takes effect, so a lost resume or retry answer is
+never followed by a second request: the caller watches the status and a rerun asks again."""
 _TERMINATE = _WriteOp("batch-jobs", "DELETE", lambda s: classify(s) is StatusClass.GONE,
                       lambda s: s is not None and not s.endswith("_FAILED"))
 
@@ -280,6 +277,8 @@ class DrsClient:
                 answered = _answered(model, self._exchange(op.method, op.name, body(pending)), pending)
             except LOST_ANSWER as lost:
                 policy = self._wait_before_retry(policy, op.name, lost)
+                if isinstance(lost, ThrottledError):
+                    continue  # refused before DRS processed it: the same request may be sent again
                 done.update(self._already_done(op, pending, model, f"the answer was lost ({lost.brief()})"))
                 pending = [j for j in pending if j not in done]
                 if not pending:

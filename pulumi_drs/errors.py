@@ -87,7 +87,10 @@ class ConnectionDroppedError(TransportError):
 
 
 class ConfigurationError(DrsError):
-    pass
+    def __init__(self, message: str, *, setting: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.setting = setting
+        """The settings field at fault (`region`, `project_id`, ...), when there is one."""
 
 
 class ApiError(DrsError):

@@ -7,7 +7,6 @@ Normalizing is idempotent: the normalized form of a normalized bag is itself.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,17 +20,6 @@ JOB_ID_RE = re.compile(r"^[0-9a-z]{8}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-
 """DRS job IDs: UUID-shaped groups of lowercase letters and digits (`...-1268453jb101`)."""
 PROJECT_ID_RE = re.compile(r"^[0-9a-f]{32}$")
 REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
-KNOWN_REGIONS = frozenset(
-    {
-        "af-north-1", "af-south-1", "ae-ad-1", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3",
-        "ap-southeast-4", "ap-southeast-5", "cn-east-2", "cn-east-3", "cn-east-4", "cn-east-5", "cn-north-1",
-        "cn-north-2", "cn-north-4", "cn-north-9", "cn-north-11", "cn-north-12", "cn-south-1", "cn-south-2",
-        "cn-south-4", "cn-southwest-2", "cn-southwest-3", "eu-west-0", "eu-west-101", "la-north-2", "la-south-2",
-        "me-east-1", "my-kualalumpur-1", "na-mexico-1", "ru-moscow-1", "ru-northwest-2", "sa-brazil-1",
-        "tr-west-1",
-    }
-)
-"""Regions the official SDK serves DRS in (huaweicloudsdkdrs 3.1.219); others need an endpoint."""
 
 WaitMode = Literal["accepted", "running", "incremental"]
 WAIT_MODES: tuple[WaitMode, ...] = ("accepted", "running", "incremental")
@@ -126,10 +114,6 @@ def normalize(
         _apply(key, news, out, failures, fn)
     _apply(key="start_time", news=news, out=out, failures=failures,
            fn=lambda v: _start_time(v, olds.get("start_time"), now))
-    region = out.get("region")
-    if region is not None and not is_unknown(region) and region not in KNOWN_REGIONS and news.get("endpoint") is None:
-        failures.append(Failure("region", f"DRS is not known in region {region!r}; "
-                                "set `endpoint` (or drs:endpoint) to its DRS endpoint"))
     return out, failures
 
 
@@ -197,8 +181,10 @@ def _to_millis(value: object) -> int:
         if value.tzinfo is None:
             raise ValueError("a datetime needs a timezone (e.g. datetime(..., tzinfo=timezone.utc))")
         return int(value.timestamp() * 1000)
-    if isinstance(value, (int, float)):
-        if not math.isfinite(value) or value != int(value):
+    if isinstance(value, int):
+        return _checked_millis(value)
+    if isinstance(value, float):
+        if not value.is_integer():  # also false for inf and nan
             raise ValueError(f"{value!r} is not a whole number of epoch milliseconds")
         return _checked_millis(int(value))
     if isinstance(value, str):
@@ -236,8 +222,10 @@ def _timeout(value: object) -> int:
     """Seconds, from a number of seconds or a duration string such as `45m` or `1h30m`."""
     if isinstance(value, bool):
         raise ValueError("must be seconds or a duration such as '45m', not a bool")
-    if isinstance(value, (int, float)):
-        if not math.isfinite(value) or value != int(value):
+    if isinstance(value, int):
+        seconds = value
+    elif isinstance(value, float):
+        if not value.is_integer():  # also false for inf and nan
             raise ValueError(f"{value!r} is not a whole number of seconds")
         seconds = int(value)
     elif isinstance(value, str) and value.strip() and (match := _DURATION_RE.match(value.strip())):

@@ -34,7 +34,7 @@ from pulumi.dynamic import (
 
 from pulumi_drs import reconcile
 from pulumi_drs.client import DrsClient
-from pulumi_drs.errors import DrsError, redact
+from pulumi_drs.errors import ConnectError, DrsError, redact
 from pulumi_drs.inputs import INPUT_KEYS, BatchInputs, Failure, contains_unknown, normalize
 from pulumi_drs.reconcile import Action, Poller, WaitFailed, WaitTarget
 from pulumi_drs.settings import ENV_VARS, Settings, config_key
@@ -287,17 +287,19 @@ def _delay_seconds(progress: Any) -> float | None:
     return value if value is not None and value >= 0 else None
 
 
+RESOURCE_SETTINGS = ("region", "project_id", "endpoint", "language")
+
+
 def _property_of(exc: DrsError) -> str:
-    text = str(exc)
-    for key in ("endpoint", "region", "project_id"):
-        if f"drs:{_camel(key)}" in text or key in text:
-            return key
+    """The resource property a settings or DRS error is about; the job list when none fits."""
+    setting = getattr(exc, "setting", None)
+    if setting in RESOURCE_SETTINGS:
+        return str(setting)
+    if exc.error_code == "DRS.M00261":
+        return "project_id"
+    if isinstance(exc, ConnectError):
+        return "endpoint"
     return "job_ids"
-
-
-def _camel(key: str) -> str:
-    head, *rest = key.split("_")
-    return head + "".join(part.title() for part in rest)
 
 
 def _settings(inputs: BatchInputs) -> Settings:

@@ -20,6 +20,17 @@ from urllib.parse import urlsplit
 from pulumi_drs.errors import ConfigurationError
 
 LANGUAGES = ("en-us", "zh-cn")
+KNOWN_REGIONS = frozenset(
+    {
+        "af-north-1", "af-south-1", "ae-ad-1", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3",
+        "ap-southeast-4", "ap-southeast-5", "cn-east-2", "cn-east-3", "cn-east-4", "cn-east-5", "cn-north-1",
+        "cn-north-2", "cn-north-4", "cn-north-9", "cn-north-11", "cn-north-12", "cn-south-1", "cn-south-2",
+        "cn-south-4", "cn-southwest-2", "cn-southwest-3", "eu-west-0", "eu-west-101", "la-north-2", "la-south-2",
+        "me-east-1", "my-kualalumpur-1", "na-mexico-1", "ru-moscow-1", "ru-northwest-2", "sa-brazil-1",
+        "tr-west-1",
+    }
+)
+"""Regions the official SDK serves DRS in (huaweicloudsdkdrs 3.1.219); others need an explicit endpoint."""
 _EU_REGIONS = frozenset({"eu-west-101"})
 """Regions served from `myhuaweicloud.eu` rather than `myhuaweicloud.com`."""
 _REGION_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -100,7 +111,8 @@ class Settings:
                 _check_url(name, getattr(self, name))
         if self.language not in LANGUAGES:
             raise ConfigurationError(
-                f"language {self.language!r} is not supported: set {where('language')} to one of {LANGUAGES}"
+                f"language {self.language!r} is not supported: set {where('language')} to one of {LANGUAGES}",
+                setting="language",
             )
         _check_numbers(self)
 
@@ -140,6 +152,9 @@ class Settings:
         region = typed.get("region")
         if isinstance(region, str):
             _check_region(region)
+            if "endpoint" not in typed and region not in KNOWN_REGIONS:
+                raise ConfigurationError(f"DRS is not known in region {region!r}: set {where('endpoint')} to its "
+                                         f"DRS endpoint, or check {where('region')}", setting="region")
             typed.setdefault("endpoint", default_endpoint("drs", region))
             typed.setdefault("iam_endpoint", default_endpoint("iam", region))
         return cls(**typed)
@@ -206,7 +221,8 @@ def _convert(name: str, value: object) -> Any:
         try:
             return kind(value if isinstance(value, (int, float)) else str(value).strip())
         except ValueError:
-            raise ConfigurationError(f"{name} must be a number, got {value!r}: check {where(name)}") from None
+            raise ConfigurationError(f"{name} must be a number, got {value!r}: check {where(name)}",
+                                     setting=name) from None
     text = str(value).strip()
     if name == "language":
         return text.lower()
@@ -231,13 +247,13 @@ def _check_numbers(settings: Settings) -> None:
         number = isinstance(value, (int, float)) and not isinstance(value, bool)
         if not number or not math.isfinite(value) or value < minimum:
             raise ConfigurationError(f"{name} must be a number of at least {minimum}, got {value!r}: "
-                                     f"check {where(name)}")
+                                     f"check {where(name)}", setting=name)
 
 
 def _check_region(region: str | None) -> None:
     if region is not None and not _REGION_RE.match(region):
         raise ConfigurationError(f"region {region!r} is not a region name like 'cn-north-4': "
-                                 f"check {where('region')}")
+                                 f"check {where('region')}", setting="region")
 
 
 def _check_url(name: str, url: str) -> None:
@@ -258,4 +274,5 @@ def _check_url(name: str, url: str) -> None:
             problem = "its port is not a number from 0 to 65535"
     if problem is not None:
         shown = f"{parts.scheme}://{parts.hostname}" if parts.username or parts.password else url
-        raise ConfigurationError(f"{name} {shown!r} is not a valid URL: {problem}: check {where(name)}")
+        raise ConfigurationError(f"{name} {shown!r} is not a valid URL: {problem}: check {where(name)}",
+                                 setting=name)

@@ -443,15 +443,27 @@ def test_partly_applied_start_resends_only_the_rest(client: DrsClient, drs: Fake
 @pytest.mark.parametrize("fault", [
     Fault("status", 503),
     Fault("status", 500),
-    Fault("status", 429, {"error_code": "APIG.0308", "error_msg": "over ratelimit"}),
-    Fault("status", 400, {"error_code": "DRS.M01503", "error_msg": "Operation too frequent."}),
     Fault("drop_before"),
-], ids=["503", "500", "429", "M01503", "drop_before"])
+], ids=["503", "500", "drop_before"])
 def test_unprocessed_start_is_reconciled_then_resent(client: DrsClient, drs: FakeDrs, fault: Fault) -> None:
     drs.jobs = {job(1): "CONFIGURATION"}
     drs.faults["batch-starting"].append(fault)
     results = client.start_jobs([wire.StartInfo(job_id=job(1))])
     assert [c[0] for c in drs.calls] == ["batch-starting", "batch-status", "batch-starting"]
+    assert results[0].status == "success" and results[0].error_msg is None
+    assert drs.starts[job(1)] == 1
+
+
+@pytest.mark.parametrize("fault", [
+    Fault("status", 429, {"error_code": "APIG.0308", "error_msg": "over ratelimit"}),
+    Fault("status", 400, {"error_code": "DRS.M01503", "error_msg": "Operation too frequent."}),
+], ids=["429", "M01503"])
+def test_a_throttled_start_was_not_processed_and_is_resent_as_is(client: DrsClient, drs: FakeDrs,
+                                                                 fault: Fault) -> None:
+    drs.jobs = {job(1): "CONFIGURATION"}
+    drs.faults["batch-starting"].append(fault)
+    results = client.start_jobs([wire.StartInfo(job_id=job(1))])
+    assert [c[0] for c in drs.calls] == ["batch-starting", "batch-starting"]
     assert results[0].status == "success" and results[0].error_msg is None
     assert drs.starts[job(1)] == 1
 

@@ -61,8 +61,6 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str, str]] = [
     ("stop_on_delete string", {"job_ids": [JOB], "stop_on_delete": "yes"}, "stop_on_delete", "true or false"),
     ("language unknown", {"job_ids": [JOB], "language": "fr-fr"}, "language", "not supported"),
     ("region malformed", {"job_ids": [JOB], "region": "Mars 1"}, "region", "not a Huawei Cloud region"),
-    ("region unknown without endpoint", {"job_ids": [JOB], "region": "xx-nowhere-9"}, "region",
-     "set `endpoint`"),
     ("project_id malformed", {"job_ids": [JOB], "project_id": "my-project"}, "project_id", "32 lowercase hex"),
     ("endpoint not a URL", {"job_ids": [JOB], "endpoint": "drs.example.com"}, "endpoint", "not an http(s) URL"),
     ("endpoint ftp", {"job_ids": [JOB], "endpoint": "ftp://drs.example.com"}, "endpoint", "not an http(s) URL"),

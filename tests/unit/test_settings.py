@@ -47,7 +47,7 @@ def test_hw_variables_win_over_sdk_variables(field: str, envs: tuple[str, str]) 
     ("security_token", "HW_SECURITY_TOKEN", "drs:securityToken"),
 ])
 def test_every_documented_source(field: str, env: str, key: str) -> None:
-    value = "https://x.example" if field.endswith("endpoint") else "v-1"
+    value = "https://x.example" if field.endswith("endpoint") else "cn-north-4"
     assert getattr(Settings.resolve(env={env: value}), field) == value
     assert getattr(Settings.resolve(config={key: value}), field) == value
     assert config_key(field) == key
@@ -193,3 +193,14 @@ def test_settings_are_frozen() -> None:
 def test_where_names_config_key_and_env_vars() -> None:
     assert where("access_key") == "drs:accessKey/HW_ACCESS_KEY/HUAWEICLOUD_SDK_AK"
     assert where("language") == "drs:language"
+
+
+def test_a_region_the_sdk_does_not_know_needs_an_endpoint() -> None:
+    from pulumi_drs.errors import ConfigurationError as Config
+
+    with pytest.raises(Config, match="DRS is not known in region 'xx-nowhere-9'") as exc:
+        Settings.resolve(explicit={"region": "xx-nowhere-9"}, config={}, env={})
+    assert exc.value.setting == "region"
+    with_endpoint = Settings.resolve(explicit={"region": "xx-nowhere-9"}, config={"drs:endpoint": "https://d.x"},
+                                     env={})
+    assert with_endpoint.endpoint == "https://d.x"

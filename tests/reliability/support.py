@@ -1,0 +1,222 @@
+"""Shared pieces of the reliability tests: fast client tuning, start counts, log queries, child deploys.
+
+A deploy can run in a child Python process (`deploy_child.py`) in its own process group, so a test can
+SIGKILL the whole engine (CLI, language host, provider) or run several stacks truly in parallel.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from drs_testing.e2e import AK, PROJECT_ID, SK
+from pulumi_drs import wire
+from pulumi_drs.emulator import EmulatorAdmin, EmulatorProcess
+from pulumi_drs.emulator import exceptions as emulator_errors
+from pulumi_drs.emulator.app import build_state, create_app
+from pulumi_drs.emulator.config import EmulatorConfig
+
+RUNNING = "INCRE_TRANSFER_STARTED"
+HERE = Path(__file__).resolve().parent
+TRANSITION_SECONDS = "0.1"
+
+FAST_ENV = {
+    "PULUMI_DRS_POLL_INTERVAL_MAX": "0.2",
+    "PULUMI_DRS_BACKOFF_FACTOR": "0.05",
+    "PULUMI_DRS_BACKOFF_MAX": "1",
+    "PULUMI_DRS_MAX_RETRIES": "4",
+    "PULUMI_DRS_READ_TIMEOUT": "1",
+    "PULUMI_DRS_CONNECT_TIMEOUT": "1",
+    "PULUMI_DRS_RETRY_DEADLINE_SECONDS": "15",
+}
+"""Client tuning for tests: 4 tries 50 ms apart and growing, a 1 s read timeout, polls every 0.2 s."""
+
+
+def emulator_args(*extra: str) -> list[str]:
+    return ["--transition-seconds", TRANSITION_SECONDS, "--access-key", AK, "--secret-key", SK,
+            "--project-id", PROJECT_ID, *extra]
+
+
+def fresh(admin: EmulatorAdmin) -> EmulatorAdmin:
+    """The admin API of an emulator with no fault, an empty request log and the tests' settings."""
+    admin.clear_faults()
+    admin.settings(transition_seconds=float(TRANSITION_SECONDS), latency_ms=0)
+    admin.clear_requests()
+    return admin
+
+
+def start_counts(admin: EmulatorAdmin, job_ids: Iterable[str]) -> dict[str, int]:
+    return {j: admin.get_job(j)["start_count"] for j in job_ids}
+
+
+def assert_started_once(admin: EmulatorAdmin, job_ids: Sequence[str]) -> None:
+    counts = start_counts(admin, job_ids)
+    twice = {j: n for j, n in counts.items() if n != 1}
+    assert not twice, f"start_count is not 1 for {len(twice)} of {len(job_ids)} jobs: {twice}"
+
+
+def calls(log: Sequence[Mapping[str, Any]], operation: str) -> list[Mapping[str, Any]]:
+    return [r for r in log if r["path"].endswith(operation)]
+
+
+def accepted_starts(log: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """Per job, how many batch-starting requests naming it DRS processed with a 2xx answer."""
+    counts: dict[str, int] = {}
+    for entry in calls(log, "batch-starting"):
+        if entry["status_code"] is not None and 200 <= entry["status_code"] < 300:
+            for job_id in entry["job_ids"]:
+                counts[job_id] = counts.get(job_id, 0) + 1
+    return counts
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100)."""
+    ordered = sorted(values)
+    if not ordered:
+        return math.nan
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float, what: str, interval: float = 0.05) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+        time.sleep(interval)
+
+
+def restart(emulator: EmulatorProcess, *args: str, down_seconds: float = 0.0,
+            sig: int = signal.SIGKILL) -> EmulatorProcess:
+    """Kill `emulator` with `sig` and start a new one with `args` on the same port."""
+    port = emulator.url.rsplit(":", 1)[1]
+    emulator.stop(sig=sig)
+    time.sleep(down_seconds)
+    return EmulatorProcess(*args, "--port", port).start()
+
+
+# --- deploys in a child process ------------------------------------------------------------------
+
+
+@dataclass
+class ChildDeploy:
+    """`deploy_child.py` running one Automation API operation on a stack, in its own process group."""
+
+    process: subprocess.Popen[str]
+    result_path: Path
+    log_path: Path
+
+    def wait(self, timeout: float) -> dict[str, Any]:
+        """The child's result (`ok`, `outputs` or `error`); fails if it ran past `timeout`."""
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError(f"the deploy ran over {timeout:g} s:\n{self.output()[-3000:]}") from None
+        if not self.result_path.exists():
+            raise AssertionError(f"the deploy wrote no result (exit {self.process.returncode}):\n"
+                                 f"{self.output()[-3000:]}")
+        result: dict[str, Any] = json.loads(self.result_path.read_text())
+        return result
+
+    def kill(self) -> None:
+        """SIGKILL the child and every process of its session: the CLI and its plugins (which the CLI
+        starts in process groups of their own)."""
+        for pid in session_pids(self.process.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.process.wait(10)
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def start_child(state_dir: Path, action: str, config: Mapping[str, tuple[str, bool]],
+                batches: Mapping[str, Any], env: Mapping[str, str]) -> ChildDeploy:
+    """Run `action` (up, preview, refresh, destroy) on the stack in `state_dir`, in a child process."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    spec_path = state_dir / f"{action}-spec.json"
+    result_path = state_dir / f"{action}-result.json"
+    log_path = state_dir / f"{action}-child.log"
+    result_path.unlink(missing_ok=True)
+    spec = {"state_dir": str(state_dir), "action": action, "config": {k: list(v) for k, v in config.items()},
+            "batches": batches, "env": dict(env), "result": str(result_path)}
+    spec_path.write_text(json.dumps(spec))
+    with log_path.open("w") as log:
+        process = subprocess.Popen([sys.executable, str(HERE / "deploy_child.py"), str(spec_path)],
+                                   stdout=log, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    return ChildDeploy(process, result_path, log_path)
+
+
+def session_pids(sid: int) -> list[int]:
+    """The live (not zombie) processes of session `sid`, from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+# --- an emulator in this process, for rules no fault injection offers ----------------------------
+
+
+class InProcessEmulator:
+    """The emulator app served by uvicorn in a thread of the test process, so a test can change its rules:
+    `busy(job_ids)` makes batch-starting refuse those jobs per item with DRS.M01504 (another operation in
+    progress), inside a 202 answer where the other jobs start, which no fault rule can express."""
+
+    def __init__(self) -> None:
+        config = EmulatorConfig(access_key=AK, secret_key=SK, project_id=PROJECT_ID,
+                                transition_seconds=float(TRANSITION_SECONDS))
+        self.state = build_state(config)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        server_config = uvicorn.Config(create_app(state=self.state), http="h11", lifespan="off",
+                                       log_config=None, log_level="warning")
+        self._server = uvicorn.Server(server_config)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
+        self._busy: dict[str, int] = {}
+
+    def __enter__(self) -> InProcessEmulator:
+        self._thread.start()
+        wait_until(lambda: self._server.started, 10, "the in-process emulator to listen")
+        self.admin = EmulatorAdmin(self.url)
+        backend = self.state.backend
+        original = backend._start
+
+        def start_unless_busy(unit: Any, info: wire.StartInfo) -> None:
+            if self._busy.get(info.job_id, 0) > 0:
+                self._busy[info.job_id] -= 1
+                raise emulator_errors.OperationInProgress()
+            original(unit, info)
+
+        backend._start = start_unless_busy  # type: ignore[method-assign]
+        return self
+
+    def busy(self, job_ids: Iterable[str], times: int = 1) -> None:
+        """The next `times` start requests for each job answer DRS.M01504 for it."""
+        self._busy.update({j: times for j in job_ids})
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.should_exit = True
+        self._thread.join(10)
+        self.state.backend.close()
