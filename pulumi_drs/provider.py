@@ -144,7 +144,7 @@ class StartedJobBatchProvider(ResourceProvider):
         client = _client(inputs)
         statuses = reconcile.read_statuses(client, inputs.job_ids)
         plans = reconcile.plan(statuses)
-        outcome = reconcile.converge(client, plans, inputs.start_time)
+        outcome = reconcile.converge(client, plans, inputs.start_time, _poller())
         acted = [p.job_id for p in plans if p.action in (Action.START, Action.RESUME_OR_RETRY)]
         accepted = [j for j in acted if j not in outcome.failures]
         if accepted:

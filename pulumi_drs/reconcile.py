@@ -22,6 +22,8 @@ log = logging.getLogger("pulumi_drs.reconcile")
 
 NOT_FOUND_CODES = frozenset({"DRS.M05003", "DRS.M05004", "DRS.M00289"})
 FIRST_POLL_SECONDS = 0.5
+BUSY_CODE = "DRS.M01504"
+BUSY_TRIES = 4
 POLL_GROWTH = 1.5
 
 
@@ -92,7 +94,8 @@ class ConvergeOutcome:
     """Per job, why it is not started and will not be."""
 
 
-def converge(client: DrsClient, plans: Iterable[JobPlan], start_time: str | None) -> ConvergeOutcome:
+def converge(client: DrsClient, plans: Iterable[JobPlan], start_time: str | None,
+             poller: Poller) -> ConvergeOutcome:
     """Send the start and retry requests the plans call for; collect per-job refusals."""
     outcome = ConvergeOutcome()
     plans = list(plans)
@@ -100,9 +103,8 @@ def converge(client: DrsClient, plans: Iterable[JobPlan], start_time: str | None
         if p.action is Action.IMPOSSIBLE:
             outcome.failures[p.job_id] = f"{p.status}: {p.reason}"
     to_start = [wire.StartInfo(job_id=p.job_id, start_time=start_time) for p in plans if p.action is Action.START]
-    if to_start:
-        for result in client.start_jobs(to_start):
-            _record(outcome, result.id, result.status, result.error_code, result.error_msg, result)
+    for result in _start_while_busy(client, to_start, poller):
+        _record(outcome, result.id, result.status, result.error_code, result.error_msg, result)
     to_retry = [p.job_id for p in plans if p.action is Action.RESUME_OR_RETRY]
     if to_retry:
         for action in client.retry_jobs(to_retry):
@@ -110,6 +112,21 @@ def converge(client: DrsClient, plans: Iterable[JobPlan], start_time: str | None
                                            error_code=action.error_code, error_msg=action.error_msg)
             _record(outcome, action.id, action.status, action.error_code, action.error_msg, as_start)
     return outcome
+
+
+def _start_while_busy(client: DrsClient, jobs: list[wire.StartInfo], poller: Poller) -> list[wire.StartJobResult]:
+    """batch-starting; a job refused with DRS.M01504 ("another operation is in progress, try again
+    later") was not started, so it is asked again, a few times, after a growing pause."""
+    results: dict[str, wire.StartJobResult] = {}
+    pending = jobs
+    for attempt in range(BUSY_TRIES if jobs else 0):
+        if attempt:
+            poller.sleep(min(FIRST_POLL_SECONDS * 2**attempt, poller.cap_seconds))
+        results.update((r.id, r) for r in client.start_jobs(pending))
+        pending = [info for info in pending if results[info.job_id].error_code == BUSY_CODE]
+        if not pending:
+            break
+    return [results[info.job_id] for info in jobs]
 
 
 def _record(outcome: ConvergeOutcome, job_id: str, status: str, code: str | None, msg: str | None,

@@ -137,12 +137,24 @@ def test_status_reads_failing_after_the_start_fail_the_up_and_a_rerun_adopts_the
     assert_started_once(admin, job_ids)
 
 
-def test_a_job_refused_per_item_with_m01504_fails_the_up_by_name_and_a_rerun_starts_it_once(
+def test_a_job_refused_per_item_with_m01504_is_asked_again_within_the_up(tmp_path: Path) -> None:
+    with InProcessEmulator() as drs:
+        job_ids = [j["id"] for j in drs.admin.create_jobs(3)]
+        busy = job_ids[1]
+        drs.busy([busy], times=2)
+        es = make_stack(tmp_path, batch_program, emulator_config(drs), env=FAST_ENV)  # type: ignore[arg-type]
+        up = deploy(es, job_ids)
+        assert up.outputs["orders_statuses"].value.keys() == set(job_ids)
+        assert_started_once(drs.admin, job_ids)
+        assert [r["job_ids"] for r in calls(drs.admin.requests_log(), "batch-starting")] == [job_ids, [busy], [busy]]
+
+
+def test_a_job_refused_with_m01504_past_the_retries_fails_the_up_by_name_and_a_rerun_starts_it_once(
         tmp_path: Path) -> None:
     with InProcessEmulator() as drs:
         job_ids = [j["id"] for j in drs.admin.create_jobs(3)]
         busy = job_ids[1]
-        drs.busy([busy])
+        drs.busy([busy], times=4)  # every try of the up
         es = make_stack(tmp_path, batch_program, emulator_config(drs), env=FAST_ENV)  # type: ignore[arg-type]
 
         with pytest.raises(auto.CommandError) as failed:
@@ -156,7 +168,8 @@ def test_a_job_refused_per_item_with_m01504_fails_the_up_by_name_and_a_rerun_sta
         up = deploy(es, job_ids)
         assert up.outputs["orders_statuses"].value.keys() == set(job_ids)
         assert_started_once(drs.admin, job_ids)
-        assert [r["job_ids"] for r in calls(drs.admin.requests_log(), "batch-starting")] == [job_ids, [busy]]
+        starts = [r["job_ids"] for r in calls(drs.admin.requests_log(), "batch-starting")]
+        assert starts == [job_ids, [busy], [busy], [busy], [busy]]
 
 
 def test_a_terminate_refused_per_item_with_m01504_fails_destroy_by_name_and_a_rerun_stops_it(

@@ -9,6 +9,7 @@ from pulumi.output import Unknown
 
 from drs_testing.fake_client import FakeDrsClient, FakeJob
 from pulumi_drs import provider as provider_module
+from pulumi_drs import wire
 from pulumi_drs.provider import BatchError, StartedJobBatchProvider
 from pulumi_drs.reconcile import Poller
 
@@ -249,3 +250,22 @@ def test_provider_instance_holds_nothing_and_pickles_by_reference() -> None:
     blob = base64.b64decode(serialize_provider(prov))
     assert len(blob) < 200
     assert b"pulumi_drs.provider" in blob
+
+
+def test_a_busy_job_is_asked_again_and_started_once(prov: StartedJobBatchProvider, drs: FakeDrsClient,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    drs.jobs[A] = FakeJob()
+    drs.jobs[B] = FakeJob()
+    original, refusals = drs.start_jobs, [1]
+
+    def busy_once(jobs: Any) -> Any:
+        if refusals and any(j.job_id == B for j in jobs):
+            refusals.pop()
+            others = original([j for j in jobs if j.job_id != B])
+            return [*others, wire.StartJobResult(id=B, status="failed", error_code="DRS.M01504", error_msg="busy")]
+        return original(jobs)
+
+    monkeypatch.setattr(drs, "start_jobs", busy_once)
+    result = prov.create(news([A, B]))
+    assert result.outs["job_statuses"] == {A: RUNNING, B: RUNNING}
+    assert (drs.jobs[A].start_count, drs.jobs[B].start_count) == (1, 1)
