@@ -102,7 +102,7 @@ class Settings:
     backoff_factor: float = 0.5
     backoff_max: float = 20.0
     retry_deadline_seconds: float = 300.0
-    poll_interval_max: float = 10.0
+    poll_interval_max: float = 3.0
 
     def __post_init__(self) -> None:
         _check_region(self.region)

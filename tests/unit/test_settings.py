@@ -68,7 +68,7 @@ def test_defaults() -> None:
     assert (s.region, s.endpoint, s.iam_endpoint, s.language) == (None, None, None, "en-us")
     assert (s.max_batch_size, s.connect_timeout, s.read_timeout) == (100, 10.0, 60.0)
     assert (s.max_retries, s.backoff_factor, s.backoff_max) == (6, 0.5, 20.0)
-    assert (s.retry_deadline_seconds, s.poll_interval_max) == (300.0, 10.0)
+    assert (s.retry_deadline_seconds, s.poll_interval_max) == (300.0, 3.0)
     assert s.timeout == (10.0, 60.0)
 
 
