@@ -20,7 +20,7 @@ MAX_PER_PAGE = 100
 class WireModel(BaseModel):
     """Base: extra fields are kept (DRS adds fields by region and edition), None is not sent."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)
 
     def to_wire(self) -> dict[str, object]:
         return self.model_dump(mode="json", exclude_none=True)
