@@ -75,10 +75,12 @@ def main() -> None:
         pulumi(bin_dir, env, "preview", "--diff", "--non-interactive")
         pulumi(bin_dir, env, "up", "--yes", "--skip-preview", "--non-interactive")
         statuses = json.loads(pulumi(bin_dir, env, "stack", "output", "job_statuses", "--json", capture=True))
-        print("\nDRS job statuses:")
+        print("\nDRS jobs: status recorded by `pulumi up`, status in DRS now, and starts DRS accepted")
         for job_id, status in statuses.items():
-            start_count = emu.admin.get_job(job_id)["start_count"]
-            print(f"  {job_id}  {status:<24} (started {start_count} time{'s' if start_count != 1 else ''})")
+            job = emu.admin.get_job(job_id)
+            starts = job["start_count"]
+            print(f"  {job_id}  {status:<24} {job['status']:<24} started {starts} time{'s' if starts != 1 else ''}")
+        print("\nRun `make demo` again: the second `pulumi up` finds every job started and changes nothing.")
 
 
 if __name__ == "__main__":
