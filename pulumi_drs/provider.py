@@ -146,13 +146,13 @@ class StartedJobBatchProvider(ResourceProvider):
         plans = reconcile.plan(statuses)
         outcome = reconcile.converge(client, plans, inputs.start_time, _poller())
         acted = [p.job_id for p in plans if p.action in (Action.START, Action.RESUME_OR_RETRY)]
-        accepted = [j for j in acted if j not in outcome.failures]
+        accepted = {j: statuses[j] for j in acted if j not in outcome.failures}
         if accepted:
-            statuses.update(reconcile.read_statuses(client, accepted))
+            statuses.update(reconcile.read_statuses(client, list(accepted)))
         if outcome.failures:
             raise BatchError(_start_failure_message(outcome.failures))
         target = WaitTarget(inputs.wait)
-        statuses = reconcile.wait_for(client, statuses, target, inputs.timeout, _poller())
+        statuses = reconcile.wait_for(client, statuses, target, inputs.timeout, _poller(), acted_from=accepted)
         results = dict(previous_results)
         results.update({j: r.model_dump(exclude_none=True) for j, r in outcome.results.items()})
         return _outputs(inputs, results, statuses)

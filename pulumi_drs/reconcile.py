@@ -22,6 +22,7 @@ log = logging.getLogger("pulumi_drs.reconcile")
 
 NOT_FOUND_CODES = frozenset({"DRS.M05003", "DRS.M05004", "DRS.M00289"})
 FIRST_POLL_SECONDS = 0.5
+ACCEPT_GRACE_SECONDS = 30.0
 BUSY_CODE = "DRS.M01504"
 BUSY_TRIES = 4
 POLL_GROWTH = 1.5
@@ -184,14 +185,25 @@ def wait_for(
     target: WaitTarget,
     timeout_seconds: float,
     poller: Poller,
+    acted_from: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """Poll until every job reached `target`; returns the final statuses or raises WaitFailed."""
+    """Poll until every job reached `target`; returns the final statuses or raises WaitFailed.
+
+    `acted_from` maps the jobs just started or retried to the status they had before: DRS may show
+    that (failed) status for a moment after accepting the request, so it counts as a failure only
+    after `ACCEPT_GRACE_SECONDS`.
+    """
     current = dict(statuses)
-    deadline = poller.clock() + timeout_seconds
+    started = poller.clock()
+    deadline = started + timeout_seconds
     interval = FIRST_POLL_SECONDS
+    before = dict(acted_from or {})
     while True:
+        if before and poller.clock() - started >= ACCEPT_GRACE_SECONDS:
+            before = {}
         pending = [j for j, s in current.items() if not reached(target, s)]
-        broken = {j: s for j, s in current.items() if j in pending and failed(target, s)}
+        broken = {j: s for j, s in current.items()
+                  if j in pending and failed(target, s) and before.get(j) != s}
         if broken:
             raise WaitFailed(_failure_message(broken, client, target), current)
         if not pending:
