@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 from pulumi.output import Unknown
 
+from pulumi_drs.settings import LANGUAGES
+
 JOB_ID_RE = re.compile(r"^[0-9a-z]{8}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{12}$")
 """DRS job IDs: UUID-shaped groups of lowercase letters and digits (`...-1268453jb101`)."""
 PROJECT_ID_RE = re.compile(r"^[0-9a-f]{32}$")
@@ -23,7 +25,6 @@ REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
 
 WaitMode = Literal["accepted", "running", "incremental"]
 WAIT_MODES: tuple[WaitMode, ...] = ("accepted", "running", "incremental")
-LANGUAGES = ("en-us", "zh-cn")
 DEFAULT_TIMEOUT_SECONDS = 60 * 60
 MIN_TIMEOUT_SECONDS = 10
 MAX_TIMEOUT_SECONDS = 24 * 60 * 60

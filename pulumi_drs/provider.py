@@ -13,7 +13,6 @@ be safe to run again; `read` may return new inputs, which is how a refresh makes
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -37,12 +36,9 @@ from pulumi_drs.client import DrsClient
 from pulumi_drs.errors import ConnectError, DrsError, redact
 from pulumi_drs.inputs import INPUT_KEYS, BatchInputs, Failure, contains_unknown, normalize
 from pulumi_drs.reconcile import Action, Poller, WaitFailed, WaitTarget
-from pulumi_drs.settings import ENV_VARS, Settings, config_key
+from pulumi_drs.settings import ENV_VARS, SECRET_FIELDS, Settings, config_key
 from pulumi_drs.statuses import NOT_FOUND
 
-log = logging.getLogger("pulumi_drs.provider")
-
-OUTPUT_KEYS = ("results", "count", "job_statuses")
 IN_PLACE_KEYS = ("wait", "timeout", "stop_on_delete", "language", "region", "project_id", "endpoint")
 DR_MAX_RPO_SECONDS = 60
 CONFIG_KEYS = tuple(config_key(name) for name in ENV_VARS)
@@ -113,8 +109,6 @@ class StartedJobBatchProvider(ResourceProvider):
         drifted = [j for j in new_ids if j in old_ids and _is_drift(recorded.get(j))]
         membership = set(new_ids) != old_ids
         settings = [k for k in IN_PLACE_KEYS if _setting(news, k) != _setting(olds, k)]
-        if drifted:
-            log.info("drift: %s", ", ".join(f"{j} is {recorded.get(j)}" for j in drifted))
         return DiffResult(changes=bool(drifted or membership or settings), replaces=[],
                           delete_before_replace=False)
 
@@ -142,9 +136,10 @@ class StartedJobBatchProvider(ResourceProvider):
 
     def _converge(self, inputs: BatchInputs, previous_results: Mapping[str, Any]) -> dict[str, Any]:
         client = _client(inputs)
+        poller = _poller(client.settings)
         statuses = reconcile.read_statuses(client, inputs.job_ids)
         plans = reconcile.plan(statuses)
-        outcome = reconcile.converge(client, plans, inputs.start_time, _poller())
+        outcome = reconcile.converge(client, plans, inputs.start_time, poller)
         acted = [p.job_id for p in plans if p.action in (Action.START, Action.RESUME_OR_RETRY)]
         accepted = {j: statuses[j] for j in acted if j not in outcome.failures}
         if accepted:
@@ -152,7 +147,7 @@ class StartedJobBatchProvider(ResourceProvider):
         if outcome.failures:
             raise BatchError(_start_failure_message(outcome.failures))
         target = WaitTarget(inputs.wait)
-        statuses = reconcile.wait_for(client, statuses, target, inputs.timeout, _poller(), acted_from=accepted)
+        statuses = reconcile.wait_for(client, statuses, target, inputs.timeout, poller, acted_from=accepted)
         results = dict(previous_results)
         results.update({j: r.model_dump(exclude_none=True) for j, r in outcome.results.items()})
         return _outputs(inputs, results, statuses)
@@ -190,7 +185,8 @@ class StartedJobBatchProvider(ResourceProvider):
             raise BatchError("DRS refused to terminate:\n" + "\n".join(f"  - job {j}: {why}"
                                                                        for j, why in refused.items()))
         statuses.update(reconcile.read_statuses(client, live))
-        reconcile.wait_for(client, statuses, WaitTarget.RELEASED, inputs.timeout, _poller())
+        poller = _poller(client.settings)
+        reconcile.wait_for(client, statuses, WaitTarget.RELEASED, inputs.timeout, poller)
 
 
 # --- helpers ---------------------------------------------------------------------------------------
@@ -322,13 +318,12 @@ def _client(inputs: BatchInputs) -> DrsClient:
     return DrsClient(settings)
 
 
-def _poller() -> Poller:
-    return Poller(cap_seconds=Settings.resolve(config=_stack_config, env=os.environ).poll_interval_max)
+def _poller(settings: Settings) -> Poller:
+    return Poller(cap_seconds=settings.poll_interval_max)
 
 
 def _secrets() -> list[str]:
-    keys = ("drs:secretKey", "drs:password", "drs:authToken", "drs:securityToken", "drs:accessKey")
-    envs = ("HW_SECRET_KEY", "HUAWEICLOUD_SDK_SK", "HW_PASSWORD", "HW_AUTH_TOKEN", "HW_SECURITY_TOKEN",
-            "HUAWEICLOUD_SDK_SECURITY_TOKEN")
-    values = [_stack_config.get(k) for k in keys] + [os.environ.get(e) for e in envs]
+    """Every secret value configured for this process, from stack config or the environment."""
+    values = [_stack_config.get(config_key(name)) for name in SECRET_FIELDS]
+    values += [os.environ.get(env) for name in SECRET_FIELDS for env in ENV_VARS[name]]
     return [v for v in values if v]

@@ -105,13 +105,11 @@ def converge(client: DrsClient, plans: Iterable[JobPlan], start_time: str | None
             outcome.failures[p.job_id] = f"{p.status}: {p.reason}"
     to_start = [wire.StartInfo(job_id=p.job_id, start_time=start_time) for p in plans if p.action is Action.START]
     for result in _start_while_busy(client, to_start, poller):
-        _record(outcome, result.id, result.status, result.error_code, result.error_msg, result)
+        _record(outcome, result)
     to_retry = [p.job_id for p in plans if p.action is Action.RESUME_OR_RETRY]
     if to_retry:
         for action in client.retry_jobs(to_retry):
-            as_start = wire.StartJobResult(id=action.id, status=action.status,
-                                           error_code=action.error_code, error_msg=action.error_msg)
-            _record(outcome, action.id, action.status, action.error_code, action.error_msg, as_start)
+            _record(outcome, wire.StartJobResult.model_validate(action.model_dump()))
     return outcome
 
 
@@ -130,11 +128,11 @@ def _start_while_busy(client: DrsClient, jobs: list[wire.StartInfo], poller: Pol
     return [results[info.job_id] for info in jobs]
 
 
-def _record(outcome: ConvergeOutcome, job_id: str, status: str, code: str | None, msg: str | None,
-            result: wire.StartJobResult) -> None:
-    outcome.results[job_id] = result
-    if status != "success":
-        outcome.failures[job_id] = f"DRS refused ({code or 'no error code'}): {msg or 'no message'}"
+def _record(outcome: ConvergeOutcome, result: wire.StartJobResult) -> None:
+    outcome.results[result.id] = result
+    if result.status != "success":
+        outcome.failures[result.id] = (f"DRS refused ({result.error_code or 'no error code'}): "
+                                       f"{result.error_msg or 'no message'}")
 
 
 class WaitTarget(str, Enum):

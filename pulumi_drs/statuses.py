@@ -64,10 +64,6 @@ _CLASSES: dict[str, StatusClass] = {
     "CHILD_TRANSFER_STARTING": StatusClass.TRANSITIONAL,
 }
 
-STARTED_CLASSES = frozenset({StatusClass.RUNNING, StatusClass.SCHEDULED})
-"""A job in one of these needs nothing: it has been started."""
-
-RUNNING_STATUSES = frozenset(s for s, c in _CLASSES.items() if c is StatusClass.RUNNING)
 RELEASED_STATUSES = frozenset({"RELEASE_RESOURCE_COMPLETE", "RELEASE_CHILD_TRANSFER_COMPLETE"})
 """What a terminate ends in."""
 
@@ -76,10 +72,6 @@ def classify(status: str | None) -> StatusClass:
     if status is None:
         return StatusClass.UNKNOWN
     return _CLASSES.get(status, StatusClass.UNKNOWN)
-
-
-def is_started(status: str | None) -> bool:
-    return classify(status) in STARTED_CLASSES
 
 
 def has_left_pre_start(status: str | None) -> bool:

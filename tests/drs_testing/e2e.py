@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import pulumi
@@ -39,3 +40,16 @@ def emulator_for_tests(transition_seconds: float, *extra_args: str) -> EmulatorP
     """An emulator (not yet started) that accepts the tests' AK/SK and project."""
     return EmulatorProcess("--transition-seconds", str(transition_seconds), "--access-key", AK, "--secret-key", SK,
                            "--project-id", PROJECT_ID, *extra_args)
+
+
+def fresh(admin: EmulatorAdmin, transition_seconds: float) -> EmulatorAdmin:
+    """The admin API of an emulator with no fault, an empty request log and the given step time."""
+    admin.clear_faults()
+    admin.settings(transition_seconds=transition_seconds, latency_ms=0)
+    admin.clear_requests()
+    return admin
+
+
+def start_counts(admin: EmulatorAdmin, job_ids: Iterable[str]) -> dict[str, int]:
+    """How many starts DRS accepted, per job."""
+    return {j: admin.get_job(j)["start_count"] for j in job_ids}

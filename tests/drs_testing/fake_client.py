@@ -23,9 +23,15 @@ class FakeJob:
     delay: str = "0"
 
 
+@dataclass(frozen=True)
+class FakeSettings:
+    poll_interval_max: float = 0.01
+
+
 @dataclass
 class FakeDrsClient:
     jobs: dict[str, FakeJob] = field(default_factory=dict)
+    settings: FakeSettings = field(default_factory=FakeSettings)
     steps_to_run: int = 1
     calls: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
 

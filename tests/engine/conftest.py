@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from drs_testing.e2e import batch_program, emulator_config, emulator_for_tests
+from drs_testing.e2e import batch_program, emulator_config, emulator_for_tests, fresh
 from drs_testing.engine import EngineStack, make_stack
 from pulumi_drs.emulator import EmulatorAdmin, EmulatorProcess
 
@@ -21,10 +21,7 @@ def emulator() -> Iterator[EmulatorProcess]:
 
 @pytest.fixture
 def admin(emulator: EmulatorProcess) -> EmulatorAdmin:
-    emulator.admin.clear_faults()
-    emulator.admin.settings(transition_seconds=0.2, latency_ms=0)
-    emulator.admin.clear_requests()
-    return emulator.admin
+    return fresh(emulator.admin, 0.2)
 
 
 @pytest.fixture

@@ -7,15 +7,11 @@ from collections.abc import Callable
 import pytest
 from pulumi import automation as auto
 
-from drs_testing.e2e import SK, calls, emulator_config
+from drs_testing.e2e import SK, calls, emulator_config, start_counts
 from drs_testing.engine import EngineStack
 from pulumi_drs.emulator import EmulatorAdmin
 
 RUNNING = "INCRE_TRANSFER_STARTED"
-
-
-def starts(admin: EmulatorAdmin, job_ids: list[str]) -> dict[str, int]:
-    return {j: admin.get_job(j)["start_count"] for j in job_ids}
 
 
 def test_preview_starts_nothing_then_up_starts_each_job_once_and_converges(
@@ -32,7 +28,7 @@ def test_preview_starts_nothing_then_up_starts_each_job_once_and_converges(
     assert up.summary.resource_changes == {"create": 2}
     assert up.outputs["orders_statuses"].value == {j: RUNNING for j in job_ids}
     assert up.outputs["orders_count"].value == 3
-    assert starts(admin, job_ids) == {j: 1 for j in job_ids}
+    assert start_counts(admin, job_ids) == {j: 1 for j in job_ids}
     assert len(calls(admin, "batch-starting")) == 1  # one batch call for the three jobs
 
     admin.clear_requests()
@@ -40,7 +36,7 @@ def test_preview_starts_nothing_then_up_starts_each_job_once_and_converges(
     again = es.up()
     assert again.summary.resource_changes == {"same": 2}
     assert calls(admin, "batch-starting") == []
-    assert starts(admin, job_ids) == {j: 1 for j in job_ids}
+    assert start_counts(admin, job_ids) == {j: 1 for j in job_ids}
 
 
 def test_drift_is_recorded_by_refresh_shown_by_preview_and_repaired_by_up(
@@ -62,7 +58,7 @@ def test_drift_is_recorded_by_refresh_shown_by_preview_and_repaired_by_up(
     assert up.summary.resource_changes.get("update") == 1
     assert up.outputs["orders_statuses"].value == {j: RUNNING for j in job_ids}
     assert admin.get_job(job_ids[1])["retry_count"] == 1
-    assert starts(admin, job_ids) == {j: 1 for j in job_ids}
+    assert start_counts(admin, job_ids) == {j: 1 for j in job_ids}
     assert es.preview().change_summary == {"same": 2}
 
 
@@ -78,7 +74,7 @@ def test_adding_a_job_starts_only_it_and_removing_one_stops_nothing(
     es.up()
     started = [r["job_ids"] for r in calls(admin, "batch-starting")]
     assert started == [[c]]
-    assert starts(admin, [a, b, c]) == {a: 1, b: 1, c: 1}
+    assert start_counts(admin, [a, b, c]) == {a: 1, b: 1, c: 1}
 
     admin.clear_requests()
     es.program_args["batches"] = {"orders": {"job_ids": [a, c]}}

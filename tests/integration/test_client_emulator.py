@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from drs_testing.e2e import AK, PROJECT_ID, SK, emulator_for_tests
+from drs_testing.e2e import AK, PROJECT_ID, SK, emulator_for_tests, fresh, start_counts
 from pulumi_drs import wire
 from pulumi_drs.client import DrsClient
 from pulumi_drs.emulator import EmulatorAdmin, EmulatorProcess
@@ -33,10 +33,7 @@ def emulator() -> Iterator[EmulatorProcess]:
 
 @pytest.fixture
 def admin(emulator: EmulatorProcess) -> EmulatorAdmin:
-    emulator.admin.clear_faults()
-    emulator.admin.clear_requests()
-    emulator.admin.settings(transition_seconds=0, latency_ms=0)
-    return emulator.admin
+    return fresh(emulator.admin, 0)
 
 
 def client_for(emulator: EmulatorProcess, **overrides: Any) -> DrsClient:
@@ -49,7 +46,7 @@ def client_for(emulator: EmulatorProcess, **overrides: Any) -> DrsClient:
 
 
 def starts(admin: EmulatorAdmin, job_ids: list[str]) -> list[int]:
-    return [admin.get_job(j)["start_count"] for j in job_ids]
+    return list(start_counts(admin, job_ids).values())
 
 
 def test_start_then_status_in_input_order(emulator: EmulatorProcess, admin: EmulatorAdmin) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import grpc
 import pytest
 
-from drs_testing.e2e import AK, PROJECT_ID, SK, emulator_for_tests
+from drs_testing.e2e import AK, PROJECT_ID, SK, emulator_for_tests, fresh
 from drs_testing.grpc_provider import (
     DIFF_NONE,
     DIFF_SOME,
@@ -34,9 +34,7 @@ def emulator() -> Iterator[EmulatorProcess]:
 
 @pytest.fixture
 def admin(emulator: EmulatorProcess) -> EmulatorAdmin:
-    emulator.admin.clear_faults()
-    emulator.admin.clear_requests()
-    return emulator.admin
+    return fresh(emulator.admin, 0.1)
 
 
 @pytest.fixture

@@ -23,7 +23,8 @@ from typing import Any
 
 import uvicorn
 
-from drs_testing.e2e import AK, PROJECT_ID, SK
+from drs_testing import e2e
+from drs_testing.e2e import AK, PROJECT_ID, SK, start_counts
 from pulumi_drs import wire
 from pulumi_drs.emulator import EmulatorAdmin, EmulatorProcess
 from pulumi_drs.emulator import exceptions as emulator_errors
@@ -53,14 +54,7 @@ def emulator_args(*extra: str) -> list[str]:
 
 def fresh(admin: EmulatorAdmin) -> EmulatorAdmin:
     """The admin API of an emulator with no fault, an empty request log and the tests' settings."""
-    admin.clear_faults()
-    admin.settings(transition_seconds=float(TRANSITION_SECONDS), latency_ms=0)
-    admin.clear_requests()
-    return admin
-
-
-def start_counts(admin: EmulatorAdmin, job_ids: Iterable[str]) -> dict[str, int]:
-    return {j: admin.get_job(j)["start_count"] for j in job_ids}
+    return e2e.fresh(admin, float(TRANSITION_SECONDS))
 
 
 def assert_started_once(admin: EmulatorAdmin, job_ids: Sequence[str]) -> None:

@@ -23,7 +23,6 @@ FWD = "ffffffff-0000-4000-8000-00000000f101"
 def drs(monkeypatch: pytest.MonkeyPatch) -> FakeDrsClient:
     fake = FakeDrsClient()
     monkeypatch.setattr(provider_module, "_client", lambda inputs: fake)
-    monkeypatch.setenv("PULUMI_DRS_POLL_INTERVAL_MAX", "0.01")
     monkeypatch.setattr("pulumi_drs.reconcile.FIRST_POLL_SECONDS", 0.001)
     return fake
 
@@ -82,7 +81,8 @@ def test_diff_with_unknown_job_ids_is_unknown(prov: StartedJobBatchProvider) -> 
 
 
 def test_check_with_unknown_inputs_asks_drs_nothing(prov: StartedJobBatchProvider, drs: FakeDrsClient) -> None:
-    inputs, failures = prov.check({}, {"job_ids": Unknown()}).inputs, prov.check({}, {"job_ids": Unknown()}).failures
+    result = prov.check({}, {"job_ids": Unknown()})
+    inputs, failures = result.inputs, result.failures
     assert failures == [] and isinstance(inputs["job_ids"], Unknown)
     assert drs.calls == []
 
@@ -176,7 +176,7 @@ def test_create_times_out_naming_the_pending_jobs(prov: StartedJobBatchProvider,
     drs.jobs[A] = FakeJob()
     now = [0.0]
     poller = Poller(cap_seconds=5.0, clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
-    monkeypatch.setattr(provider_module, "_poller", lambda: poller)
+    monkeypatch.setattr(provider_module, "_poller", lambda settings: poller)
     with pytest.raises(BatchError, match=rf"(?s)timed out after 10 s .*{A}: STARTJOBING"):
         prov.create(news([A], timeout=10))
     assert 5.0 < now[0] <= 10.0  # it polled on a backoff until the deadline, without sleeping for real
