@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, replace
 
-from pulumi_drs import wire
-from pulumi_drs.client import DrsClient
-from pulumi_drs.reconcile import WaitTarget, failed, reached, read_statuses
+from pulumi_drs.api import DrsApi, connect
+from pulumi_drs.api.base import Act
+from pulumi_drs.plan import Goal, Step, Target, plan_job, reached
 from pulumi_drs.settings import Settings
 
 TERRAFORM_PARALLELISM = 10
@@ -44,19 +45,19 @@ class PerJobDriver:
             list(pool.map(self.create_one, job_ids))
 
     def create_one(self, job_id: str) -> None:
-        with DrsClient(self.settings) as client:
-            answer = client.start_jobs([wire.StartInfo(job_id=job_id)])[0]
-            if answer.status != "success":
-                raise RuntimeError(f"baseline: DRS refused to start {job_id}: {answer.error_msg}")
-            self._wait(client, job_id)
+        with closing(connect(self.settings)) as api:
+            answer = api.act(Act.START, [job_id])[job_id]
+            if not answer.accepted:
+                raise RuntimeError(f"baseline: DRS refused to start {job_id}: {answer.error_message}")
+            self._wait(api, job_id)
 
-    def _wait(self, client: DrsClient, job_id: str) -> None:
+    def _wait(self, api: DrsApi, job_id: str) -> None:
         deadline = time.monotonic() + self.cadence.timeout
         time.sleep(self.cadence.initial_delay)
         while True:
-            status = read_statuses(client, [job_id])[job_id]
-            if reached(WaitTarget.RUNNING, status):
+            status = api.read_statuses([job_id])[job_id].status or "UNKNOWN"
+            if reached(Goal(Target.RUNNING), status):
                 return
-            if failed(WaitTarget.RUNNING, status) or time.monotonic() + self.cadence.interval > deadline:
+            if plan_job(job_id, status).step is Step.FAIL or time.monotonic() + self.cadence.interval > deadline:
                 raise RuntimeError(f"baseline: job {job_id} did not run: {status}")
             time.sleep(self.cadence.interval)

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import calls, converge, engine_bench, report, scale
+from bench import calls, converge, engine_bench, report, scale, versions
 from bench.calls import BASELINE, OURS_ENGINE, OURS_INPROCESS, CallRow
 from bench.converge import Converge
 from bench.engine_bench import Overhead
@@ -42,10 +42,14 @@ class Plan:
     overhead_rounds: int
     scale_sizes: tuple[int, ...]
     import_runs: int
+    version_jobs: int
 
 
-QUICK = Plan("quick", (1, 10, 100), (100,), 10, (2.0,), (2.0,), 3, (1000, 3000), 5)
-FULL = Plan("full", (1, 10, 100, 1000), (100, 1000), 10, (2.0, 10.0, 25.0), (2.0, 25.0), 7, (1000, 3000, 10000), 10)
+VERSION_STEP_SECONDS = 2.0
+"""The emulator's step time for section 6 (v3 against v5)."""
+QUICK = Plan("quick", (1, 10, 100), (100,), 10, (2.0,), (2.0,), 3, (1000, 3000), 5, 100)
+FULL = Plan("full", (1, 10, 100, 1000), (100, 1000), 10, (2.0, 10.0, 25.0), (2.0, 25.0), 7, (1000, 3000, 10000), 10,
+            1000)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,7 +85,7 @@ def say(message: str) -> None:
 
 
 def run_sections(emu: EmulatorProcess, tmp: Path, plan: Plan) -> dict[str, Any]:
-    say(f"2/5 converge: per-job baseline at full cadence in the background ({plan.converge_jobs} jobs, "
+    say(f"2/6 converge: per-job baseline at full cadence in the background ({plan.converge_jobs} jobs, "
         f"steps of {', '.join(f'{t:g}' for t in plan.baseline_transitions)} s)")
     with converge.BaselineInBackground(plan.converge_jobs, plan.baseline_transitions) as background:
         rows = call_rows(emu, plan)
@@ -89,18 +93,22 @@ def run_sections(emu: EmulatorProcess, tmp: Path, plan: Plan) -> dict[str, Any]:
         batches = {n: engine_batch(emu, tmp, n, rows) for n in plan.engine_sizes}
     convergence += background.results()
     overhead, footprint = engine_runs(emu, tmp, plan, batches)
-    say(f"5/5 scale: {', '.join(map(str, plan.scale_sizes))} jobs, {scale.LATENCY_MS:g} ms per request")
+    say(f"5/6 scale: {', '.join(map(str, plan.scale_sizes))} jobs, {scale.LATENCY_MS:g} ms per request")
     costs = scale.run(emu, list(plan.scale_sizes))
+    say(f"6/6 DRS API v3 against v5: {plan.version_jobs} jobs, steps of {VERSION_STEP_SECONDS:g} s")
+    version_runs = versions.run(emu, plan.version_jobs, VERSION_STEP_SECONDS)
+    emu.admin.reset()
     return {"calls": [r.as_dict() for r in rows], "converge": [c.as_dict() for c in convergence],
             "overhead": overhead.as_dict(), "footprint": footprint,
             "scale": {"latency_ms": scale.LATENCY_MS, "phases": [c.as_dict() for c in costs],
-                      "growth": scale.growth(costs)}}
+                      "growth": scale.growth(costs)},
+            "versions": [v.as_dict() for v in version_runs]}
 
 
 def call_rows(emu: EmulatorProcess, plan: Plan) -> list[CallRow]:
     rows: list[CallRow] = []
     for n in plan.sizes:
-        say(f"1/5 API calls: {n} job(s), pulumi-drs in process, then the per-job baseline")
+        say(f"1/6 API calls: {n} job(s), pulumi-drs in process, then the per-job baseline")
         rows += calls.ours_in_process(emu, n)
         rows.append(calls.baseline(emu, n))
     emu.admin.reset()
@@ -110,7 +118,7 @@ def call_rows(emu: EmulatorProcess, plan: Plan) -> list[CallRow]:
 def converge_runs(emu: EmulatorProcess, plan: Plan) -> list[Converge]:
     runs: list[Converge] = []
     for step in plan.ours_transitions:
-        say(f"2/5 converge: pulumi-drs, {plan.converge_jobs} jobs, steps of {step:g} s")
+        say(f"2/6 converge: pulumi-drs, {plan.converge_jobs} jobs, steps of {step:g} s")
         runs.append(converge.ours(emu, plan.converge_jobs, step))
     emu.admin.reset()
     return runs
@@ -118,7 +126,7 @@ def converge_runs(emu: EmulatorProcess, plan: Plan) -> list[Converge]:
 
 def engine_batch(emu: EmulatorProcess, tmp: Path, n: int, rows: list[CallRow]) -> EngineStack:
     """A new stack's up, refresh and no-change preview of `n` jobs, counted into `rows`; the stack."""
-    say(f"1/5 API calls through the pulumi engine: {n} jobs (up, refresh, preview)")
+    say(f"1/6 API calls through the pulumi engine: {n} jobs (up, refresh, preview)")
     stack, found = engine_bench.engine_calls(emu, tmp / f"batch-{n}", n)
     rows += found
     return stack
@@ -131,9 +139,9 @@ def engine_runs(emu: EmulatorProcess, tmp: Path, plan: Plan,
     stacks = {engine_bench.BATCH: batches[jobs]}
     for kind in engine_bench.NOOP_PROVIDERS:
         stacks[kind] = engine_bench.noop_stack(emu, tmp / f"noop-{len(stacks)}", job_ids, kind)
-    say(f"3/5 engine overhead: {plan.overhead_rounds} rounds of up and preview over {', '.join(stacks)}")
+    say(f"3/6 engine overhead: {plan.overhead_rounds} rounds of up and preview over {', '.join(stacks)}")
     overhead = engine_bench.overhead(stacks, jobs, plan.overhead_rounds)
-    say("4/5 footprint: state sizes and import time")
+    say("4/6 footprint: state sizes and import time")
     footprint = {"batch": [engine_bench.footprint(stack, n) for n, stack in sorted(batches.items())],
                  "noop": engine_bench.footprint(stacks[engine_bench.NOOP], jobs),
                  "imports": engine_bench.import_times(plan.import_runs)}
@@ -225,8 +233,22 @@ def render(record: dict[str, Any]) -> str:
                  "socket lacks TCP_NODELAY); wall times below include it, call counts do not depend on it")
     parts = [head, _calls_table(sections["calls"]), _converge_table(sections["converge"]),
              _overhead_table(sections["overhead"]), _footprint_table(sections["footprint"]),
-             _scale_table(sections["scale"])]
+             _scale_table(sections["scale"]), _versions_table(sections["versions"])]
     return "\n\n".join(parts)
+
+
+def _versions_table(runs: list[dict[str, Any]]) -> str:
+    body = []
+    for run in runs:
+        for step, ops in run["requests"].items():
+            detail = ", ".join(f"{n} {op}" for op, n in sorted(ops.items()))
+            seconds = [run["create_seconds"], run["converge_seconds"]] if step == "create" else ["", ""]
+            body.append([run["version"], run["jobs"], step, sum(ops.values()), detail, *seconds])
+    step = runs[0]["transition_seconds"] if runs else VERSION_STEP_SECONDS
+    return report.table(
+        f"6. DRS API v3 against v5, in process, emulator steps {step:g} s (requests by operation, from the request "
+        "log; converge s: last job running -> create returns)",
+        ["API", "N", "step", "requests", "by operation", "create s", "converge s"], body)
 
 
 def _calls_table(rows: list[dict[str, Any]]) -> str:

@@ -12,11 +12,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pulumi_drs.resource import StartedJobBatch, StartedJobBatchArgs
 
-__all__ = ["StartedJobBatch", "StartedJobBatchArgs"]
+__version__ = "0.2.0"
+"""The one place the version is written (pyproject.toml reads it)."""
+
+__all__ = ["StartedJobBatch", "StartedJobBatchArgs", "__version__"]
 
 
 def __getattr__(name: str) -> Any:
-    if name in __all__:
+    if name in ("StartedJobBatch", "StartedJobBatchArgs"):
         from pulumi_drs import resource
 
         return getattr(resource, name)

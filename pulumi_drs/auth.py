@@ -6,27 +6,25 @@
   of them, the Host header it sets itself included.
 - `TokenAuth` passes a given IAM token; `IamPasswordAuth` trades user and password for a project-scoped
   token, cached (thread-safely) until five minutes before it expires.
-- `lookup_project_id` asks IAM for the project of a region.
 
-IAM requests go through a `Transmit` callable from the client, so transport failures are translated
-in one place. No repr or str here shows a key, password, token or signature.
+IAM's own calls (token, project lookup) are in `iam.py`. No repr or str here shows a key, password,
+token or signature.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime, timezone
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import requests
 from requests.auth import AuthBase
 
-from pulumi_drs import signing, wire
-from pulumi_drs.errors import AuthenticationError, ConfigurationError, error_from_response
+from pulumi_drs import signing
+from pulumi_drs.errors import ConfigurationError
 from pulumi_drs.settings import CredentialKind, Settings, credential_kind, where
 
 Transmit = Callable[[str, str, bytes | None], requests.Response]
@@ -142,7 +140,6 @@ class IamPasswordAuth(DrsAuth):
         self._user_name, self._password, self._domain_name = user_name, password, domain_name
         self._project_name = project_name
         self._transmit, self._clock = transmit, clock
-        self._lock = threading.Lock()
         self._token: str | None = None
         self._refresh_at = 0.0
 
@@ -162,7 +159,7 @@ class IamPasswordAuth(DrsAuth):
         Tokens are shared by every client of the process with the same identity (the provider builds a
         client per call), so a deployment asks IAM once, not once per resource operation.
         """
-        with self._lock:
+        with _TOKENS_LOCK:
             if self._token is None:
                 self._token, self._refresh_at = _SHARED_TOKENS.get(self._identity(), (None, 0.0))
             if self._token is None or self._clock() >= self._refresh_at:
@@ -171,7 +168,7 @@ class IamPasswordAuth(DrsAuth):
             return self._token
 
     def invalidate(self) -> bool:
-        with self._lock:
+        with _TOKENS_LOCK:
             had, self._token = self._token is not None, None
             _SHARED_TOKENS.pop(self._identity(), None)
         return had
@@ -181,43 +178,21 @@ class IamPasswordAuth(DrsAuth):
         return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
 
     def _fetch(self) -> tuple[str, float]:
-        body = json.dumps(self._token_request().to_wire()).encode("utf-8")
-        response = self._transmit("POST", f"{self._iam}/v3/auth/tokens", body)
-        if not response.ok:
-            raise error_from_response(response.status_code, response.content, operation="IAM token",
-                                      headers=response.headers, secrets=self.secrets())
-        token = response.headers.get("X-Subject-Token")
-        if not token:
-            raise AuthenticationError(
-                f"IAM token: IAM answered HTTP {response.status_code} without an X-Subject-Token header: "
-                f"check {where('iam_endpoint')}", status_code=response.status_code)
-        return token, self._refresh_time(response)
+        from pulumi_drs import iam  # only IAM password users pay for its models
 
-    def _token_request(self) -> wire.IamTokenRequest:
-        user = wire.IamUser(name=self._user_name, password=self._password,
-                            domain=wire.IamDomain(name=self._domain_name))
-        identity = wire.IamIdentity(password=wire.IamPassword(user=user))
-        scope = wire.IamScope(project=wire.IamProjectScope(name=self._project_name))
-        return wire.IamTokenRequest(auth=wire.IamAuth(identity=identity, scope=scope))
-
-    def _refresh_time(self, response: requests.Response) -> float:
+        request = iam.token_request(self._user_name, self._password, self._domain_name, self._project_name)
+        token, expires = iam.fetch_token(self._transmit, self._iam, request, self.secrets())
         now = self._clock()
-        expires = _expires_at(response)
         if expires is None:
             expires = now + FALLBACK_TOKEN_TTL_SECONDS
-        return max(now, expires - TOKEN_REFRESH_MARGIN_SECONDS)
+        return token, max(now, expires - TOKEN_REFRESH_MARGIN_SECONDS)
 
 
 _SHARED_TOKENS: dict[str, tuple[str | None, float]] = {}
+_TOKENS_LOCK = threading.Lock()
+"""Guards `_SHARED_TOKENS` for every client of the process: clients built at once in several threads (the
+provider builds one per call) ask IAM for one token, not one each."""
 """Process-wide IAM tokens by a digest of the identity (never the password itself) and refresh time."""
-
-
-def _expires_at(response: requests.Response) -> float | None:
-    try:
-        token = wire.IamTokenResponse.model_validate(response.json()).token
-        return datetime.fromisoformat(token.expires_at).timestamp()
-    except ValueError:  # pydantic's ValidationError and JSONDecodeError are ValueErrors
-        return None
 
 
 def build_auth(settings: Settings, transmit: Transmit) -> DrsAuth:
@@ -233,21 +208,3 @@ def build_auth(settings: Settings, transmit: Transmit) -> DrsAuth:
                                  f"(or {where('iam_endpoint')})")
     return IamPasswordAuth(settings.iam_endpoint, settings.user_name or "", settings.password or "",
                            settings.domain_name or "", settings.region, transmit)
-
-
-def lookup_project_id(transmit: Transmit, iam_endpoint: str, region: str, secrets: Iterable[str] = ()) -> str:
-    """`GET {iam}/v3/projects?name={region}`: the ID of the project named after the region."""
-    url = f"{iam_endpoint.rstrip('/')}/v3/projects?name={quote(region, safe='')}"
-    response = transmit("GET", url, None)
-    if not response.ok:
-        raise error_from_response(response.status_code, response.content, operation="IAM project lookup",
-                                  headers=response.headers, secrets=secrets)
-    try:
-        projects = wire.IamProjectsResponse.model_validate(response.json()).projects
-    except ValueError:
-        projects = []
-    match = next((p.id for p in projects if p.name == region), None)
-    if match is None:
-        raise ConfigurationError(f"IAM knows no project named {region!r}: check {where('region')}, "
-                                 f"or set {where('project_id')}", setting="region")
-    return match

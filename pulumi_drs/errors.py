@@ -7,18 +7,19 @@
     │   └── ConnectionDroppedError  sent, then the connection closed before the answer
     ├── ConfigurationError          missing credentials, region or project; malformed endpoint
     └── ApiError                    DRS, its API gateway or IAM answered with an error
-        ├── AuthenticationError     401, APIGW.0301, APIGW.0303 (clock skew), DRS.M00100
-        ├── PermissionDeniedError   403, DRS.M00102, DRS.M00103, DRS.M00261 (invalid project ID)
-        ├── JobNotFoundError        DRS.M05003, DRS.M05004 (deleted or released), DRS.M00289
-        ├── JobStatusError          DRS.M00304: the job's status does not allow the call
-        ├── ThrottledError          429, DRS.M01503, APIG.0308
-        ├── ServerError             5xx, or a success answer that cannot be read
+        ├── AuthenticationError     401, or a code meaning AUTH (APIGW.0301, APIGW.0303, DRS.M00100)
+        ├── PermissionDeniedError   403, or PERMISSION / PROJECT (DRS.M00102, DRS.M00103, DRS.M00261)
+        ├── JobNotFoundError        NOT_FOUND (DRS.M05003, DRS.M05004, DRS.M00289)
+        ├── JobStatusError          STATUS (DRS.M00304): the job's status does not allow the call
+        ├── ThrottledError          429, or THROTTLED (DRS.M01503, APIG.0308)
+        ├── ServerError             5xx, SERVER, or a success answer that cannot be read
         └── RequestError            any other 4xx
 
-`error_from_response` is the only place an HTTP error answer becomes an exception; transport
-failures are translated in exactly one place in `client.py`. Every message names the HTTP status,
-the DRS code, the job where there is one, and what the user can do; none may contain a secret, so
-messages pass through `redact` before they are built into an exception.
+What each code means, and the advice for it, is in `semantics.CODES`; this module only maps a
+meaning to its class. `error_from_response` is the only place an HTTP error answer becomes an
+exception; transport failures are translated in exactly one place, `api/transport.py`. Every message
+names the HTTP status, the DRS code, the job where there is one, and what the user can do; none may
+contain a secret, so messages pass through `redact` before they are built into an exception.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 from urllib.parse import quote
+
+from pulumi_drs.semantics import CREDENTIAL_HINT, Meaning, code_fact
 
 REDACTED = "***"
 
@@ -72,6 +75,8 @@ class DrsError(Exception):
 
 class TransportError(DrsError):
     retryable = True
+    retries_exhausted = False
+    """Whether the adapter already retried the request as often as allowed (then nothing retries it again)."""
 
 
 class ConnectError(TransportError):
@@ -125,39 +130,16 @@ class RequestError(ApiError):
     pass
 
 
-# --- classification --------------------------------------------------------------------------
+# --- classification: DRS's codes are known in `semantics`; here each meaning gets its exception class ----
 
-_CLASS_BY_CODE: dict[str, type[ApiError]] = {
-    "APIGW.0301": AuthenticationError,
-    "APIGW.0303": AuthenticationError,
-    "DRS.M00100": AuthenticationError,
-    "DRS.M00102": PermissionDeniedError,
-    "DRS.M00103": PermissionDeniedError,
-    "DRS.M00261": PermissionDeniedError,
-    "DRS.M05003": JobNotFoundError,
-    "DRS.M05004": JobNotFoundError,
-    "DRS.M00289": JobNotFoundError,
-    "DRS.M00304": JobStatusError,
-    "DRS.M01503": ThrottledError,
-    "APIG.0308": ThrottledError,
-}
-
-CREDENTIAL_HINT = (
-    "check drs:accessKey/HW_ACCESS_KEY and drs:secretKey/HW_SECRET_KEY (with drs:securityToken/"
-    "HW_SECURITY_TOKEN for temporary keys), or drs:authToken/HW_AUTH_TOKEN, or drs:userName/HW_USER_NAME, "
-    "drs:password/HW_PASSWORD and drs:domainName/HW_DOMAIN_NAME"
-)
-
-_ADVICE_BY_CODE: dict[str, str] = {
-    "APIGW.0303": "the request's X-Sdk-Date is more than 15 minutes off the gateway's clock: "
-    "synchronize this machine's clock (NTP), then retry",
-    "DRS.M00261": "the project ID does not belong to this region: check drs:projectId/HW_PROJECT_ID "
-    "and drs:region/HW_REGION_NAME (or unset the project ID to look it up)",
-    "DRS.M05003": "DRS has no such job in this project and region: check the job ID, drs:region and "
-    "drs:projectId, or remove it from job_ids",
-    "DRS.M05004": "the job was deleted or released: remove it from job_ids",
-    "DRS.M00289": "DRS has no such job: remove it from job_ids",
-    "APIGW.0101": "the API does not exist at this address: check drs:endpoint/HW_DRS_ENDPOINT",
+_CLASS_BY_MEANING: dict[Meaning, type[ApiError]] = {
+    Meaning.AUTH: AuthenticationError,
+    Meaning.PERMISSION: PermissionDeniedError,
+    Meaning.PROJECT: PermissionDeniedError,
+    Meaning.NOT_FOUND: JobNotFoundError,
+    Meaning.STATUS: JobStatusError,
+    Meaning.THROTTLED: ThrottledError,
+    Meaning.SERVER: ServerError,
 }
 
 _ADVICE_BY_CLASS: dict[type[ApiError], str] = {
@@ -175,8 +157,9 @@ _ADVICE_BY_CLASS: dict[type[ApiError], str] = {
 
 def error_class(status_code: int, error_code: str | None) -> type[ApiError]:
     """The class for an error answer: by DRS or gateway code first, then by HTTP status."""
-    if error_code in _CLASS_BY_CODE:
-        return _CLASS_BY_CODE[error_code]
+    fact = code_fact(error_code)
+    if fact is not None and fact.meaning in _CLASS_BY_MEANING:
+        return _CLASS_BY_MEANING[fact.meaning]
     if status_code == 401:
         return AuthenticationError
     if status_code == 403:
@@ -204,7 +187,8 @@ def error_from_response(
     headers = headers or {}
     found = _parse_error_body(body)
     cls = error_class(status_code, found.code)
-    advice = _ADVICE_BY_CODE.get(found.code or "", _ADVICE_BY_CLASS[cls])
+    fact = code_fact(found.code)
+    advice = fact.advice if fact is not None else _ADVICE_BY_CLASS[cls]
     text = _message(operation, status_code, found, advice)
     request_id = found.request_id or _header(headers, "X-Request-Id")
     return cls(

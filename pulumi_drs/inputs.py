@@ -1,27 +1,27 @@
-"""The inputs of a StartedJobBatch: validation and normalization, once, at the top of each method.
+"""The inputs of a StartedJobBatch: validated and normalized once (in `check`), then read through typed views.
 
-`check` turns the raw property bag the engine sends into `BatchInputs` or into one failure per problem,
-each naming its property. Values still unknown during a preview are left alone, never reported.
-Normalizing is idempotent: the normalized form of a normalized bag is itself.
+`normalize` turns the raw property bag the engine sends into the checked inputs the engine stores, or
+into one failure per problem, each naming its property; values still unknown during a preview are left
+alone. It is idempotent, and adds no defaults: the recorded inputs hold what the program set, so a
+refresh followed by a preview shows only what really differs. Each input is one field of `BatchInputs`
+with its validator beside it; settings inputs (region, endpoint, ...) delegate to `settings.check_value`.
+`Recorded` reads a batch's recorded outputs. Imports nothing heavy: the program process imports it too.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from pulumi.output import Unknown
 
-from pulumi_drs.settings import LANGUAGES
+from pulumi_drs.settings import check_value
 
 JOB_ID_RE = re.compile(r"^[0-9a-z]{8}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{12}$")
 """DRS job IDs: UUID-shaped groups of lowercase letters and digits (`...-1268453jb101`)."""
-PROJECT_ID_RE = re.compile(r"^[0-9a-f]{32}$")
-REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
 
 WaitMode = Literal["accepted", "running", "incremental"]
 WAIT_MODES: tuple[WaitMode, ...] = ("accepted", "running", "incremental")
@@ -33,104 +33,23 @@ START_TIME_GRACE_MS = 60_000
 EARLIEST_MS = 10**11
 """Below this an epoch value is in seconds (10**11 ms is March 1973; 10**11 s is year 5138)."""
 
-INPUT_KEYS = (
-    "job_ids",
-    "start_time",
-    "wait",
-    "timeout",
-    "stop_on_delete",
-    "language",
-    "region",
-    "project_id",
-    "endpoint",
-)
+Check = Callable[[Any], Any]
+
+
+def _check(fn: Check, default: object = None) -> dict[str, Any]:
+    return {"check": fn, "default": default}
+
+
+def _setting(name: str) -> dict[str, Any]:
+    return {"check": lambda value: check_value(name, value), "setting": True}
 
 
 @dataclass(frozen=True)
 class Failure:
+    """One problem with one input, reported by `check` against its property."""
+
     property: str
     reason: str
-
-
-@dataclass(frozen=True)
-class BatchInputs:
-    """Validated, normalized inputs. Optional settings are None when the program left them out."""
-
-    job_ids: list[str]
-    start_time: str | None = None
-    wait: WaitMode = "running"
-    timeout: int = DEFAULT_TIMEOUT_SECONDS
-    stop_on_delete: bool = False
-    language: str | None = None
-    region: str | None = None
-    project_id: str | None = None
-    endpoint: str | None = None
-
-    def to_props(self) -> dict[str, Any]:
-        props: dict[str, Any] = {key: getattr(self, key) for key in INPUT_KEYS}
-        return {key: value for key, value in props.items() if value is not None}
-
-    @classmethod
-    def from_props(cls, props: Mapping[str, Any]) -> BatchInputs:
-        """Inputs from a recorded bag (state or checked inputs); raises ValueError if invalid."""
-        normalized, failures = normalize(props, olds=props)  # a recorded start time may be past now
-        if failures:
-            raise ValueError("; ".join(f"{f.property}: {f.reason}" for f in failures))
-        return cls(**{k: v for k, v in normalized.items() if k in INPUT_KEYS})
-
-
-def is_unknown(value: object) -> bool:
-    return isinstance(value, Unknown)
-
-
-def contains_unknown(value: object) -> bool:
-    if is_unknown(value):
-        return True
-    if isinstance(value, (list, tuple)):
-        return any(contains_unknown(v) for v in value)
-    if isinstance(value, Mapping):
-        return any(contains_unknown(v) for v in value.values())
-    return False
-
-
-def normalize(
-    news: Mapping[str, Any], olds: Mapping[str, Any] | None = None, now_ms: int | None = None
-) -> tuple[dict[str, Any], list[Failure]]:
-    """Normalized copy of `news` (unknown values kept as they are) and the failures found."""
-    now = now_ms if now_ms is not None else int(datetime.now(timezone.utc).timestamp() * 1000)
-    olds = olds or {}
-    out: dict[str, Any] = {k: v for k, v in news.items() if k not in INPUT_KEYS}
-    failures: list[Failure] = []
-    checks = (
-        ("job_ids", _job_ids),
-        ("wait", _wait),
-        ("timeout", _timeout),
-        ("stop_on_delete", _stop_on_delete),
-        ("language", _language),
-        ("region", _region),
-        ("project_id", _project_id),
-        ("endpoint", _endpoint),
-    )
-    for key, fn in checks:
-        _apply(key, news, out, failures, fn)
-    _apply(key="start_time", news=news, out=out, failures=failures,
-           fn=lambda v: _start_time(v, olds.get("start_time"), now))
-    return out, failures
-
-
-def _apply(key: str, news: Mapping[str, Any], out: dict[str, Any], failures: list[Failure], fn: Any) -> None:
-    if key not in news or news[key] is None:
-        if key == "job_ids":
-            failures.append(Failure("job_ids", "is required: list the DRS job IDs to start"))
-        return
-    value = news[key]
-    if is_unknown(value):
-        out[key] = value
-        return
-    try:
-        out[key] = fn(value)
-    except ValueError as exc:
-        failures.append(Failure(key, str(exc)))
 
 
 def _job_ids(value: object) -> list[Any]:
@@ -141,7 +60,7 @@ def _job_ids(value: object) -> list[Any]:
     problems: list[str] = []
     seen: set[str] = set()
     for index, job_id in enumerate(value):
-        if is_unknown(job_id):
+        if isinstance(job_id, Unknown):
             continue
         if not isinstance(job_id, str):
             problems.append(f"item {index} is a {type(job_id).__name__}, not a string")
@@ -157,57 +76,15 @@ def _job_ids(value: object) -> list[Any]:
     return list(value)
 
 
-def _start_time(value: object, old_value: object, now_ms: int) -> str:
-    millis = _to_millis(value)
-    if not _same_time(old_value, millis) and millis < now_ms - START_TIME_GRACE_MS:
-        when = datetime.fromtimestamp(millis / 1000, timezone.utc).isoformat()
-        raise ValueError(f"{when} is in the past: give a future time, or leave start_time out to start now")
-    return str(millis)
+def _forward_job_ids(value: object) -> list[Any]:
+    """The DR forward jobs a dual-active backward batch waits for: job IDs, as job_ids."""
+    return _job_ids(value)
 
 
-def _same_time(old_value: object, millis: int) -> bool:
-    """An unchanged start time stays valid after it passed (the job was scheduled back then)."""
-    if old_value is None or is_unknown(old_value):
-        return False
-    try:
-        return _to_millis(old_value) == millis
-    except ValueError:
-        return False
-
-
-def _to_millis(value: object) -> int:
-    if isinstance(value, bool):
-        raise ValueError("must be a datetime, an ISO-8601 string or epoch milliseconds, not a bool")
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError("a datetime needs a timezone (e.g. datetime(..., tzinfo=timezone.utc))")
-        return int(value.timestamp() * 1000)
-    if isinstance(value, int):
-        return _checked_millis(value)
-    if isinstance(value, float):
-        if not value.is_integer():  # also false for inf and nan
-            raise ValueError(f"{value!r} is not a whole number of epoch milliseconds")
-        return _checked_millis(int(value))
-    if isinstance(value, str):
-        text = value.strip()
-        if re.fullmatch(r"[0-9]+", text):
-            return _checked_millis(int(text))
-        try:
-            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            raise ValueError(f"{value!r} is neither an ISO-8601 time nor epoch milliseconds") from None
-        if parsed.tzinfo is None:
-            raise ValueError(f"{value!r} has no timezone: add one, e.g. {text}Z")
-        return int(parsed.timestamp() * 1000)
-    raise ValueError(f"must be a datetime, an ISO-8601 string or epoch milliseconds, not {type(value).__name__}")
-
-
-def _checked_millis(millis: int) -> int:
-    if millis < EARLIEST_MS:
-        raise ValueError(f"{millis} looks like epoch seconds; DRS wants milliseconds ({millis * 1000})")
-    if millis >= 10**14:
-        raise ValueError(f"{millis} is too large for epoch milliseconds")
-    return millis
+def _name(value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError("must be a non-empty string")
+    return value
 
 
 def _wait(value: object) -> str:
@@ -239,47 +116,193 @@ def _timeout(value: object) -> int:
     return seconds
 
 
-def _stop_on_delete(value: object) -> bool:
+def _flag(value: object) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"must be true or false, not {value!r}")
     return value
 
 
-def _language(value: object) -> str:
-    if value not in LANGUAGES:
-        raise ValueError(f"{value!r} is not supported; use one of {', '.join(LANGUAGES)}")
-    return str(value)
+@dataclass(frozen=True)
+class BatchInputs:
+    """Validated, normalized inputs. Optional ones are None when the program left them out."""
+
+    job_ids: list[str] = field(metadata=_check(_job_ids))
+    start_time: str | None = field(default=None, metadata={"check": None})
+    """Epoch milliseconds as a string; checked against the clock and the recorded value in `normalize`."""
+    wait: WaitMode | None = field(default=None, metadata=_check(_wait, "running"))
+    timeout: int | None = field(default=None, metadata=_check(_timeout, DEFAULT_TIMEOUT_SECONDS))
+    stop_on_delete: bool | None = field(default=None, metadata=_check(_flag, False))
+    language: str | None = field(default=None, metadata=_setting("language"))
+    region: str | None = field(default=None, metadata=_setting("region"))
+    project_id: str | None = field(default=None, metadata=_setting("project_id"))
+    endpoint: str | None = field(default=None, metadata=_setting("endpoint"))
+    api_version: str | None = field(default=None, metadata=_setting("api_version"))
+    forward_job_ids: list[str] | None = field(default=None, metadata=_check(_forward_job_ids))
+    """Dual-active DR: the forward jobs that must replicate (INCRE_TRANSFER_STARTED, RPO and RTO under
+    60 s) before this batch's jobs may start."""
+    resource_name: str | None = field(default=None, metadata=_check(_name))
+    """The batch's resource name, set by the resource class, for messages (a dynamic provider gets no name)."""
+
+    @property
+    def wait_mode(self) -> WaitMode:
+        return self.wait or "running"
+
+    @property
+    def timeout_seconds(self) -> int:
+        return self.timeout or DEFAULT_TIMEOUT_SECONDS
+
+    def effective(self, key: str) -> Any:
+        """An input as it takes effect: left out means its default."""
+        value = getattr(self, key)
+        return _DEFAULTS.get(key) if value is None else value
+
+    def to_props(self) -> dict[str, Any]:
+        """As the engine stores inputs: the keys the program set."""
+        return {key: getattr(self, key) for key in INPUT_KEYS if getattr(self, key) is not None}
+
+    def settings(self) -> dict[str, str | None]:
+        """The settings this batch overrides, for `Settings.resolve(explicit=...)`."""
+        return {key: getattr(self, key) for key in SETTING_KEYS}
+
+    @classmethod
+    def from_checked(cls, props: Mapping[str, Any]) -> BatchInputs:
+        """The typed view of inputs `normalize` already checked (the engine passes them back as they were)."""
+        values = {key: props[key] for key in INPUT_KEYS if props.get(key) is not None}
+        if "timeout" in values:
+            values["timeout"] = int(values["timeout"])  # numbers cross the engine as floats
+        values["job_ids"] = list(values.get("job_ids") or [])
+        if "forward_job_ids" in values:
+            values["forward_job_ids"] = list(values["forward_job_ids"])
+        return cls(**values)
+
+    @property
+    def label(self) -> str:
+        return self.resource_name or f"batch of {len(self.job_ids)} job(s)"
 
 
-def _region(value: object) -> str:
-    if not isinstance(value, str) or not REGION_RE.match(value):
-        raise ValueError(f"{value!r} is not a Huawei Cloud region name such as ap-southeast-1")
-    return value
+INPUT_KEYS = tuple(f.name for f in fields(BatchInputs))
+SETTING_KEYS = tuple(f.name for f in fields(BatchInputs) if f.metadata.get("setting"))
+IN_PLACE_KEYS = tuple(k for k in INPUT_KEYS if k not in ("job_ids", "start_time", "resource_name"))
+"""Inputs whose change is an update that calls no DRS API (the name only labels messages)."""
+_DEFAULTS = {f.name: f.metadata.get("default") for f in fields(BatchInputs)}
 
 
-def _project_id(value: object) -> str:
-    if not isinstance(value, str) or not PROJECT_ID_RE.match(value):
-        raise ValueError(f"{value!r} is not a project ID (32 lowercase hex digits)")
-    return value
+@dataclass(frozen=True)
+class Recorded:
+    """A batch as its outputs recorded it (state), for diff, update, read and delete."""
+
+    inputs: BatchInputs
+    job_statuses: dict[str, str]
+    results: dict[str, dict[str, Any]]
+
+    @classmethod
+    def from_outputs(cls, outs: Mapping[str, Any]) -> Recorded:
+        statuses = outs.get("job_statuses")
+        results = [r for r in outs.get("results") or [] if isinstance(r, Mapping) and "id" in r]
+        return cls(BatchInputs.from_checked(outs), dict(statuses) if isinstance(statuses, Mapping) else {},
+                   {str(r["id"]): dict(r) for r in results})
 
 
-def _endpoint(value: object) -> str:
-    return validate_endpoint(value)
+def contains_unknown(value: object) -> bool:
+    if isinstance(value, Unknown):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(contains_unknown(v) for v in value)
+    if isinstance(value, Mapping):
+        return any(contains_unknown(v) for v in value.values())
+    return False
 
 
-def validate_endpoint(value: object) -> str:
-    """An http(s) base URL without credentials, query or fragment; trailing slash removed."""
-    if not isinstance(value, str):
-        raise ValueError(f"must be a URL string, not {type(value).__name__}")
-    parts = urlsplit(value.strip())
-    if "@" in parts.netloc:
-        raise ValueError("must not contain credentials; configure drs:accessKey/drs:secretKey instead")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{value!r} is not an http(s) URL such as https://drs.ap-southeast-1.myhuaweicloud.com")
-    if parts.query or parts.fragment:
-        raise ValueError(f"{value!r} must not have a query or fragment")
+def normalize(news: Mapping[str, Any], olds: Mapping[str, Any] | None = None,
+              now_ms: int | None = None) -> tuple[dict[str, Any], list[Failure]]:
+    """Normalized copy of `news` (unknown values and keys that are not inputs kept as they are) and the
+    failures found, one per property."""
+    now = now_ms if now_ms is not None else int(datetime.now(timezone.utc).timestamp() * 1000)
+    olds = olds or {}
+    out: dict[str, Any] = {k: v for k, v in news.items() if k not in INPUT_KEYS}
+    failures: list[Failure] = []
+    for f in fields(BatchInputs):
+        value = news.get(f.name)
+        if value is None:
+            if f.name == "job_ids":
+                failures.append(Failure("job_ids", "is required: list the DRS job IDs to start"))
+            continue
+        if isinstance(value, Unknown):
+            out[f.name] = value
+            continue
+        check: Check = f.metadata["check"] or (lambda v: _start_time(v, olds.get("start_time"), now))
+        try:
+            out[f.name] = check(value)
+        except ValueError as exc:
+            failures.append(Failure(f.name, str(exc)))
+    failures += _cross_checks(out)
+    return out, failures
+
+
+def _cross_checks(checked: Mapping[str, Any]) -> list[Failure]:
+    both = set(_known(checked.get("job_ids"))) & set(_known(checked.get("forward_job_ids")))
+    if both:
+        return [Failure("forward_job_ids", f"{', '.join(sorted(both))} is also in job_ids: a DR forward job "
+                        "belongs to the forward batch, not to the backward batch that waits for it")]
+    return []
+
+
+def _known(value: object) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _start_time(value: object, old_value: object, now_ms: int) -> str:
+    millis = _to_millis(value)
+    if not _same_time(old_value, millis) and millis < now_ms - START_TIME_GRACE_MS:
+        when = datetime.fromtimestamp(millis / 1000, timezone.utc).isoformat()
+        raise ValueError(f"{when} is in the past: give a future time, or leave start_time out to start now")
+    return str(millis)
+
+
+def _same_time(old_value: object, millis: int) -> bool:
+    """An unchanged start time stays valid after it passed (the job was scheduled back then)."""
+    if old_value is None or isinstance(old_value, Unknown):
+        return False
     try:
-        _ = parts.port
+        return _to_millis(old_value) == millis
     except ValueError:
-        raise ValueError(f"{value!r} has an invalid port") from None
-    return value.strip().rstrip("/")
+        return False
+
+
+def _to_millis(value: object) -> int:
+    if isinstance(value, bool):
+        raise ValueError("must be a datetime, an ISO-8601 string or epoch milliseconds, not a bool")
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("a datetime needs a timezone (e.g. datetime(..., tzinfo=timezone.utc))")
+        return int(value.timestamp() * 1000)
+    if isinstance(value, int):
+        return _checked_millis(value)
+    if isinstance(value, float):
+        if not value.is_integer():  # also false for inf and nan
+            raise ValueError(f"{value!r} is not a whole number of epoch milliseconds")
+        return _checked_millis(int(value))
+    if isinstance(value, str):
+        return _parse_millis(value)
+    raise ValueError(f"must be a datetime, an ISO-8601 string or epoch milliseconds, not {type(value).__name__}")
+
+
+def _parse_millis(value: str) -> int:
+    text = value.strip()
+    if re.fullmatch(r"[0-9]+", text):
+        return _checked_millis(int(text))
+    try:
+        parsed = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
+    except ValueError:
+        raise ValueError(f"{value!r} is neither an ISO-8601 time nor epoch milliseconds") from None
+    if parsed.tzinfo is None:
+        raise ValueError(f"{value!r} has no timezone: add one, e.g. {text}Z")
+    return int(parsed.timestamp() * 1000)
+
+
+def _checked_millis(millis: int) -> int:
+    if millis < EARLIEST_MS:
+        raise ValueError(f"{millis} looks like epoch seconds; DRS wants milliseconds ({millis * 1000})")
+    if millis >= 10**14:
+        raise ValueError(f"{millis} is too large for epoch milliseconds")
+    return millis

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -37,25 +37,22 @@ class StartedJobBatchArgs:
     project_id: pulumi.Input[str] | None = None
     endpoint: pulumi.Input[str] | None = None
     """DRS base URL, e.g. the local emulator's; default `https://drs.{region}.myhuaweicloud.com`."""
+    api_version: pulumi.Input[str] | None = None
+    """`v3` (default: the documented batch API) or `v5` (public beta in some regions); else drs:apiVersion."""
+    forward_job_ids: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
+    """Dual-active DR: the forward jobs (usually another batch's `job_ids` output). Before starting,
+    `pulumi up` waits (within `timeout`) until each is INCRE_TRANSFER_STARTED with RPO and RTO under 60 s."""
 
     def to_props(self) -> dict[str, Any]:
-        start_time = self.start_time
-        if isinstance(start_time, datetime):  # the engine carries no datetime: send ISO-8601
-            start_time = start_time.isoformat()
-        props: dict[str, Any] = {
-            "job_ids": self.job_ids,
-            "start_time": start_time,
-            "wait": self.wait,
-            "timeout": self.timeout,
-            "stop_on_delete": self.stop_on_delete,
-            "language": self.language,
-            "region": self.region,
-            "project_id": self.project_id,
-            "endpoint": self.endpoint,
-        }
+        props: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
+        if isinstance(self.start_time, datetime):  # the engine carries no datetime: send ISO-8601
+            props["start_time"] = self.start_time.isoformat()
         # Outputs must be named here (as None) to exist on the resource.
-        props.update({"results": None, "count": None, "job_statuses": None})
+        props.update(dict.fromkeys(OUTPUT_KEYS))
         return props
+
+
+OUTPUT_KEYS = ("results", "count", "job_statuses")
 
 
 class StartedJobBatch(Resource, module="drs", name="StartedJobBatch"):
@@ -90,7 +87,9 @@ class StartedJobBatch(Resource, module="drs", name="StartedJobBatch"):
             args = StartedJobBatchArgs(**kwargs)
         elif kwargs:
             raise TypeError("pass either args or keyword arguments, not both")
-        super().__init__(_PROVIDER, resource_name, args.to_props(), opts)
+        props = args.to_props()
+        props["resource_name"] = resource_name  # a dynamic provider gets no name: its messages need one
+        super().__init__(_PROVIDER, resource_name, props, opts)
 
     @staticmethod
     def get(

@@ -1,9 +1,10 @@
 """Where region, project, endpoints, credentials and tuning come from, and which credential is in use.
 
 `Settings.resolve` looks each value up in order, first match wins: explicit arguments (snake_case),
-Pulumi stack configuration (`drs:camelCase`), then environment variables. Values are validated
-once, here; every `ConfigurationError` names the configuration key and the environment variable to
-set. Secrets never appear in a repr: `repr(settings)` shows only which credential kind is configured.
+Pulumi stack configuration (`drs:camelCase`), then environment variables. `check_value` is the one
+validator of region, project ID, endpoints and language: Settings use it (and name the configuration
+key and environment variable to set), and so do the resource's inputs (and name the property).
+Secrets never appear in a repr: `repr(settings)` shows only which credential kind is configured.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from urllib.parse import urlsplit
 from pulumi_drs.errors import ConfigurationError
 
 LANGUAGES = ("en-us", "zh-cn")
+API_VERSIONS = ("v3", "v5")
+"""v3: the documented batch API (default); v5: its successor, in public beta in some regions."""
 KNOWN_REGIONS = frozenset(
     {
         "af-north-1", "af-south-1", "ae-ad-1", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3",
@@ -33,7 +36,8 @@ KNOWN_REGIONS = frozenset(
 """Regions the official SDK serves DRS in (huaweicloudsdkdrs 3.1.219); others need an explicit endpoint."""
 _EU_REGIONS = frozenset({"eu-west-101"})
 """Regions served from `myhuaweicloud.eu` rather than `myhuaweicloud.com`."""
-_REGION_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_REGION_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)+$")
+_PROJECT_ID_RE = re.compile(r"^[0-9a-f]{32}$")
 
 ENV_VARS: dict[str, tuple[str, ...]] = {
     "region": ("HW_REGION_NAME",),
@@ -48,6 +52,7 @@ ENV_VARS: dict[str, tuple[str, ...]] = {
     "password": ("HW_PASSWORD",),
     "domain_name": ("HW_DOMAIN_NAME",),
     "language": (),
+    "api_version": ("HW_DRS_API_VERSION",),
     "max_batch_size": ("PULUMI_DRS_MAX_BATCH_SIZE",),
     "connect_timeout": ("PULUMI_DRS_CONNECT_TIMEOUT",),
     "read_timeout": ("PULUMI_DRS_READ_TIMEOUT",),
@@ -95,6 +100,7 @@ class Settings:
     password: str | None = field(default=None, repr=False)
     domain_name: str | None = field(default=None, repr=False)
     language: str = "en-us"
+    api_version: str = "v3"
     max_batch_size: int = 100
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
@@ -105,15 +111,13 @@ class Settings:
     poll_interval_max: float = 3.0
 
     def __post_init__(self) -> None:
-        _check_region(self.region)
-        for name in ("endpoint", "iam_endpoint"):
-            if getattr(self, name) is not None:
-                _check_url(name, getattr(self, name))
-        if self.language not in LANGUAGES:
-            raise ConfigurationError(
-                f"language {self.language!r} is not supported: set {where('language')} to one of {LANGUAGES}",
-                setting="language",
-            )
+        for name in CHECKED:
+            value = getattr(self, name)
+            if value is not None:
+                try:
+                    check_value(name, value)
+                except ValueError as exc:
+                    raise ConfigurationError(f"{name}: {exc}: check {where(name)}", setting=name) from None
         _check_numbers(self)
 
     def __repr__(self) -> str:
@@ -151,7 +155,7 @@ class Settings:
         typed = {name: _convert(name, value) for name, value in values.items() if value is not None}
         region = typed.get("region")
         if isinstance(region, str):
-            _check_region(region)
+            cls(region=region)  # validates it, naming the setting
             if "endpoint" not in typed and region not in KNOWN_REGIONS:
                 raise ConfigurationError(f"DRS is not known in region {region!r}: set {where('endpoint')} to its "
                                          f"DRS endpoint, or check {where('region')}", setting="region")
@@ -224,7 +228,7 @@ def _convert(name: str, value: object) -> Any:
             raise ConfigurationError(f"{name} must be a number, got {value!r}: check {where(name)}",
                                      setting=name) from None
     text = str(value).strip()
-    if name == "language":
+    if name in ("language", "api_version"):
         return text.lower()
     return text.rstrip("/") if name.endswith("endpoint") else text
 
@@ -250,29 +254,47 @@ def _check_numbers(settings: Settings) -> None:
                                      f"check {where(name)}", setting=name)
 
 
-def _check_region(region: str | None) -> None:
-    if region is not None and not _REGION_RE.match(region):
-        raise ConfigurationError(f"region {region!r} is not a region name like 'cn-north-4': "
-                                 f"check {where('region')}", setting="region")
+CHECKED = ("region", "project_id", "endpoint", "iam_endpoint", "language", "api_version")
+"""The settings `check_value` validates (and a resource may set as an input)."""
 
 
-def _check_url(name: str, url: str) -> None:
+def check_value(name: str, value: object) -> str:
+    """The normalized value of a region, project ID, endpoint or language; ValueError says what is wrong."""
+    if not isinstance(value, str):
+        raise ValueError(f"must be a string, not {type(value).__name__}")
+    if name == "region":
+        if not _REGION_RE.match(value):
+            raise ValueError(f"{value!r} is not a Huawei Cloud region name such as ap-southeast-1")
+        return value
+    if name == "project_id":
+        if not _PROJECT_ID_RE.match(value):
+            raise ValueError(f"{value!r} is not a project ID (32 lowercase hex digits)")
+        return value
+    if name == "language":
+        if value not in LANGUAGES:
+            raise ValueError(f"{value!r} is not supported; use one of {', '.join(LANGUAGES)}")
+        return value
+    if name == "api_version":
+        if value not in API_VERSIONS:
+            raise ValueError(f"{value!r} is not a DRS API version pulumi-drs speaks; use one of "
+                             f"{', '.join(API_VERSIONS)}")
+        return value
+    return _check_url(value)
+
+
+def _check_url(url: str) -> str:
+    """An http(s) base URL without credentials, query or fragment; trailing slash removed."""
+    url = url.strip()
     parts = urlsplit(url)
-    problem = None
-    if parts.scheme not in ("http", "https"):
-        problem = "it must start with https:// (or http://)"
-    elif not parts.hostname:
-        problem = "it has no host"
-    elif parts.username is not None or parts.password is not None:
-        problem = "it must not hold a user name or password"
-    elif parts.query or parts.fragment or url.endswith(("?", "#")):
-        problem = "it must not have a query or fragment"
-    else:
-        try:
-            parts.port  # noqa: B018 - raises ValueError for a bad port
-        except ValueError:
-            problem = "its port is not a number from 0 to 65535"
-    if problem is not None:
-        shown = f"{parts.scheme}://{parts.hostname}" if parts.username or parts.password else url
-        raise ConfigurationError(f"{name} {shown!r} is not a valid URL: {problem}: check {where(name)}",
-                                 setting=name)
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("must not contain a user name or password; configure drs:accessKey/drs:secretKey instead")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        shown = url if len(url) <= 80 else url[:80] + "..."
+        raise ValueError(f"{shown!r} is not an http(s) URL such as https://drs.ap-southeast-1.myhuaweicloud.com")
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        raise ValueError(f"{url!r} must not have a query or fragment")
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        raise ValueError(f"{url!r} has an invalid port (0 to 65535)") from None
+    return url.rstrip("/")

@@ -1,8 +1,10 @@
-"""A dual-active DR pair: the backward task may start only once its forward task replicates
+"""A dual-active DR pair: DRS starts the backward task only once its forward task replicates
 incrementally (INCRE_TRANSFER_STARTED) with RPO and RTO under 60 s.
 
-The backward batch takes its job IDs through the forward batch's outputs, so Pulumi orders the two
-and the backward inputs are unknown during the first preview (the preflight then runs at `up`).
+No DRS field links a backward task to its forward task, so the program says it: `forward_job_ids`
+takes the forward batch's `job_ids` output. That orders the two batches, and makes the backward
+batch's `pulumi up` wait (within its `timeout`, printing progress) until the forward jobs' RPO and
+RTO are under 60 s before it starts anything.
 
     pulumi config set forwardJobId <forward task id>
     pulumi config set backwardJobId <backward task id>
@@ -19,7 +21,9 @@ backward_id = config.require("backwardJobId")
 forward = pulumi_drs.StartedJobBatch("dr-forward", job_ids=[forward_id], wait="incremental")
 backward = pulumi_drs.StartedJobBatch(
     "dr-backward",
-    job_ids=forward.job_statuses.apply(lambda _: [backward_id]),
+    job_ids=[backward_id],
+    forward_job_ids=forward.job_ids,
+    timeout="30m",
 )
 pulumi.export("forward_statuses", forward.job_statuses)
 pulumi.export("backward_statuses", backward.job_statuses)

@@ -1,10 +1,21 @@
-"""A wire-faithful emulator of the Huawei Cloud DRS v3 batch API (like moto for AWS).
+"""A wire-faithful emulator of the Huawei Cloud DRS batch APIs, v3 and v5 (like moto for AWS).
 
-Run it with `python -m pulumi_drs.emulator`, or from Python with `EmulatorProcess`. Layout:
-`backend` (jobs and rules, no HTTP), `jobs` (one job: guards, progression, wire forms), `store`
-(SQLite persistence), `iam` (tokens, projects), `authcheck` (AK/SK and token checks), `faults`,
-`gateway` (latency, faults, auth, request log), `app` (HTTP routes), `admin` (`/_emulator` API),
-`exceptions` (one class per error code).
+Run it with `python -m pulumi_drs.emulator`, from Python as a child process with `EmulatorProcess`, or in
+this process behind a `requests` adapter with `InProcessEmulator`. Layout, one concern per module:
+
+    rules       the status tables: what each status allows, where each operation leads (with sources)
+    jobs        one job: state, guards, status progression
+    paging      batch checks, paging and the task-list filter
+    backend     the service: one method per DRS operation (SDK names), plain Python in and out
+    v3          the DRS v3 routes and the serializers of jobs into v3 wire models
+    v5          the DRS v5 routes and serializers, over the same backend and jobs
+    iam         the IAM service and its routes
+    authcheck   AK/SK signature and token checks
+    faults      fault rules;  gateway  latency, faults, auth and request log (ASGI middleware)
+    state       what one emulator holds;  admin  the `/_emulator` API;  app  the ASGI app
+    store       SQLite persistence;  config  start-up config and run-time settings
+    process     EmulatorProcess and EmulatorAdmin;  inprocess  InProcessEmulator
+    exceptions  one class per DRS, gateway or IAM error code
 """
 
 from __future__ import annotations
@@ -15,7 +26,7 @@ try:
 except ImportError as missing:  # pragma: no cover - depends on how the package was installed
     raise ImportError("the DRS emulator needs its extra: pip install 'pulumi-drs[emulator]'") from missing
 
-from pulumi_drs.emulator.app import EmulatorState, build_state, create_app
+from pulumi_drs.emulator.app import create_app
 from pulumi_drs.emulator.backend import DrsBackend
 from pulumi_drs.emulator.config import (
     DEFAULT_ACCESS_KEY,
@@ -26,9 +37,12 @@ from pulumi_drs.emulator.config import (
     DEFAULT_SECRET_KEY,
     DEFAULT_USER_NAME,
     EmulatorConfig,
-    Settings,
+    RuntimeSettings,
 )
+from pulumi_drs.emulator.inprocess import InProcessEmulator
+from pulumi_drs.emulator.jobs import JobSpec
 from pulumi_drs.emulator.process import EmulatorAdmin, EmulatorProcess
+from pulumi_drs.emulator.state import EmulatorState, build_state
 
 __all__ = [
     "DEFAULT_ACCESS_KEY",
@@ -43,7 +57,9 @@ __all__ = [
     "EmulatorConfig",
     "EmulatorProcess",
     "EmulatorState",
-    "Settings",
+    "InProcessEmulator",
+    "JobSpec",
+    "RuntimeSettings",
     "build_state",
     "create_app",
 ]

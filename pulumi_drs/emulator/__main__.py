@@ -1,4 +1,4 @@
-"""`python -m pulumi_drs.emulator`: serve the DRS v3 emulator until SIGTERM or SIGINT.
+"""`python -m pulumi_drs.emulator`: serve the DRS emulator (API v3 and v5) until SIGTERM or SIGINT.
 
 The first stdout line is the base URL, printed once the server accepts connections (so `--port 0`
 works: read the port from it); one line per `--seed-jobs` job id follows. Logs go to stderr.
@@ -18,9 +18,10 @@ from collections.abc import Callable, Generator, Sequence
 import uvicorn
 
 from pulumi_drs.emulator import config as defaults
-from pulumi_drs.emulator.app import EmulatorState, build_state, create_app
+from pulumi_drs.emulator.app import create_app
 from pulumi_drs.emulator.config import EmulatorConfig
 from pulumi_drs.emulator.jobs import JobSpec
+from pulumi_drs.emulator.state import EmulatorState, build_state
 
 SECRET_KEY_ENV = "DRS_EMULATOR_SECRET_KEY"
 AUTH_TOKEN_ENV = "DRS_EMULATOR_AUTH_TOKEN"
@@ -52,11 +53,30 @@ def parse_args(argv: Sequence[str] | None = None) -> EmulatorConfig:
         "--transition-seconds",
         type=float,
         default=defaults.DEFAULT_TRANSITION_SECONDS,
-        help="duration of each automatic status step (1.0); 0 = one step per status read",
+        help="duration of each automatic status step (1.0); 0 = steps are taken on status reads",
+    )
+    add(
+        "--reads-per-step",
+        type=_at_least_one,
+        default=1,
+        help="with --transition-seconds 0: a step is taken at every Nth status read of a job (1)",
+    )
+    add(
+        "--max-per-page",
+        type=_at_least_one,
+        default=defaults.DEFAULT_MAX_PER_PAGE,
+        help="batch-status and batch-detail answer at most N jobs per page, whatever is asked (100)",
     )
     add("--seed-jobs", type=int, default=0, help="create N CONFIGURATION jobs at start, print their ids")
     add("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     return EmulatorConfig(**vars(p.parse_args(argv)))
+
+
+def _at_least_one(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
 
 
 class _Server(uvicorn.Server):

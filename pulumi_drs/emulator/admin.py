@@ -1,11 +1,12 @@
-"""The admin API under `/_emulator`: set up jobs, simulate drift, read the request log, inject faults.
+"""The admin API under `/_emulator`: set up jobs, simulate drift, take status steps, read the request log,
+inject faults, change run-time settings.
 
 Never part of DRS and never authenticated. Tests and demos drive the emulator through it.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
@@ -14,9 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pulumi_drs.emulator import exceptions as exc
 from pulumi_drs.emulator.faults import FaultSpec
 from pulumi_drs.emulator.jobs import JobPatch, JobSpec
-
-if TYPE_CHECKING:
-    from pulumi_drs.emulator.app import EmulatorState
+from pulumi_drs.emulator.state import EmulatorState
 
 
 class JobsRequest(BaseModel):
@@ -29,8 +28,19 @@ class SettingsRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     transition_seconds: float | None = Field(default=None, ge=0)
+    reads_per_step: int | None = Field(default=None, ge=1)
+    hold_statuses: list[str] | None = None
+    max_per_page: int | None = Field(default=None, ge=1)
     latency_ms: float | None = Field(default=None, ge=0)
     token_ttl_seconds: float | None = Field(default=None, ge=0)
+
+
+class StepRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    job_ids: list[str] | None = None
+    """None: every job."""
+    steps: int = Field(default=1, ge=1)
 
 
 def _not_found(error: exc.JobNotFound) -> JSONResponse:
@@ -51,7 +61,7 @@ def admin_router(state: EmulatorState) -> APIRouter:
 
     @router.get("/jobs")
     async def list_jobs() -> dict[str, Any]:
-        return {"jobs": backend.list_jobs()}
+        return {"jobs": backend.describe_jobs()}
 
     @router.get("/jobs/{job_id}", response_model=None)
     async def get_job(job_id: str) -> dict[str, Any] | JSONResponse:
@@ -64,6 +74,13 @@ def admin_router(state: EmulatorState) -> APIRouter:
     async def update_job(job_id: str, body: JobPatch) -> dict[str, Any] | JSONResponse:
         try:
             return backend.update_job(job_id, body)
+        except exc.JobNotFound as error:
+            return _not_found(error)
+
+    @router.post("/step", response_model=None)
+    async def step(body: StepRequest) -> dict[str, Any] | JSONResponse:
+        try:
+            return {"jobs": backend.step(body.job_ids, body.steps)}
         except exc.JobNotFound as error:
             return _not_found(error)
 
@@ -96,12 +113,11 @@ def admin_router(state: EmulatorState) -> APIRouter:
 
     @router.post("/settings")
     async def settings(body: SettingsRequest) -> dict[str, Any]:
-        for name, value in body.model_dump(exclude_none=True).items():
-            setattr(state.settings, name, value)
-        return vars(state.settings).copy()
+        state.settings.update(body.model_dump(exclude_none=True))
+        return state.settings.as_dict()
 
     @router.get("/settings")
     async def get_settings() -> dict[str, Any]:
-        return vars(state.settings).copy()
+        return state.settings.as_dict()
 
     return router

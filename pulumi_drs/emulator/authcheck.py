@@ -19,11 +19,12 @@ from typing import Literal
 
 from pulumi_drs import signing
 from pulumi_drs.emulator import exceptions as exc
-from pulumi_drs.emulator.backend import Clock
+from pulumi_drs.emulator.config import Clock
 from pulumi_drs.emulator.iam import Iam
 
 AuthKind = Literal["aksk", "token"]
-_PROJECT_IN_PATH = re.compile(r"^/v3/(?P<project>[^/]+)/jobs(/|$)")
+_PROJECT_IN_PATH = re.compile(r"^/v\d+/(?P<project>[^/]+)/jobs(/|$)")
+"""Any DRS API version: `/v3/{project_id}/jobs...`, `/v5/{project_id}/jobs...`."""
 _AKSK_FAIL = "Incorrect IAM authentication information: verify aksk signature fail"
 _TOKEN_FAIL = "Incorrect IAM authentication information: decrypt token fail"
 _NO_AUTH = "Incorrect IAM authentication information: Authorization or X-Auth-Token not found"

@@ -1,28 +1,40 @@
-"""The emulated DRS service: jobs and the rules of each batch operation, with no HTTP.
+"""The emulated DRS service: jobs and the rules of each operation, with no HTTP and no wire format.
 
-One public method per DRS operation, named as the official SDK names it (`batch_start_jobs`, ...),
-taking the path's project id and the wire request, returning the wire response. Per-item failures
-come back inside the response; whole-request failures raise `exceptions.EmulatorError`. Admin methods
-(`create_jobs`, `update_job`, ...) serve tests and demos. One lock guards the state, so the HTTP
-layer may call in from any thread.
+One public method per DRS operation, named as the official SDK names it (`batch_start_jobs`, ...). They
+take the path's project id and plain Python (job ids, `StartItem`s, a `Page`, ...) and return plain
+Python: an `Outcome` per item of an action, a `Found` (a snapshot of the job, or None) per job asked
+about. So every API version module serializes the same backend. Per-item failures come back inside the
+results; whole-request failures raise `exceptions.EmulatorError`. Admin methods (`create_jobs`, `step`,
+...) serve tests and demos. One lock guards the state, so the HTTP layer may call in from any thread.
 """
 
 from __future__ import annotations
 
-import math
+import copy
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
-from pulumi_drs import wire
 from pulumi_drs.emulator import exceptions as exc
-from pulumi_drs.emulator.config import Settings
-from pulumi_drs.emulator.jobs import Job, JobPatch, JobSpec
+from pulumi_drs.emulator.config import Clock, RuntimeSettings
+from pulumi_drs.emulator.items import (
+    ActionItem,
+    DeleteItem,
+    Found,
+    JobList,
+    Listed,
+    Outcome,
+    RetryItem,
+    StartItem,
+    StopItem,
+)
+from pulumi_drs.emulator.jobs import Job, JobPatch, JobSpec, StepPolicy
+from pulumi_drs.emulator.paging import JobFilter, JobQuery, Page, check_batch, page_of, window
 from pulumi_drs.emulator.store import JobStore, MemoryStore
 
-Clock = Callable[[], float]
 _MIN_MS_EPOCH = 10**12
 """Epoch milliseconds below this (September 2001) are taken for seconds and rejected."""
 _MAX_MS_EPOCH = 10**14
@@ -31,26 +43,34 @@ _MAX_MS_EPOCH = 10**14
 class _Unit:
     """One operation's view of the jobs: each job advances at most once; changes are remembered."""
 
-    def __init__(self, jobs: dict[str, Job], now: float, step_seconds: float, is_read: bool) -> None:
-        self.jobs, self.now, self.step_seconds, self.is_read = jobs, now, step_seconds, is_read
+    def __init__(self, jobs: dict[str, Job], now: float, policy: StepPolicy, is_read: bool) -> None:
+        self.jobs, self.now, self.policy, self.is_read = jobs, now, policy, is_read
         self.seen: set[str] = set()
         self.changed: set[str] = set()
         self.deleted: set[str] = set()
         self._parents: set[str] | None = None
+
+    def name_of(self, job_id: str) -> str | None:
+        job = self.jobs.get(job_id)
+        return job.name if job is not None else None
 
     def get(self, job_id: str) -> Job | None:
         job = self.jobs.get(job_id)
         if job is None or job_id in self.seen:
             return job
         self.seen.add(job_id)
-        if job.advance(self.now, self.step_seconds, is_read=self.is_read):
-            self.changed.add(job_id)
-        if job.purged:
-            del self.jobs[job_id]
-            self.changed.discard(job_id)
-            self.deleted.add(job_id)
-            return None
-        return job
+        if job.advance(self.now, self.policy, is_read=self.is_read):
+            self.touch(job)
+        return self.settle(job)
+
+    def settle(self, job: Job) -> Job | None:
+        """The job, or None once it reached PURGED and was removed."""
+        if not job.purged:
+            return job
+        del self.jobs[job.id]
+        self.changed.discard(job.id)
+        self.deleted.add(job.id)
+        return None
 
     def require(self, job_id: str) -> Job:
         if not job_id:
@@ -63,32 +83,49 @@ class _Unit:
     def touch(self, job: Job) -> None:
         self.changed.add(job.id)
 
-    def children_of(self, job_id: str) -> list[str]:
-        return sorted(j.id for j in self.jobs.values() if j.parent_id == job_id)
+    def found(self, job_id: str) -> Found:
+        job = self.get(job_id)
+        return Found(job_id, copy.copy(job) if job is not None else None, self.now)
+
+    def all_jobs(self) -> list[Job]:
+        return self.read(list(self.jobs.values()))
+
+    def read(self, jobs: Sequence[Job]) -> list[Job]:
+        """`jobs` as they are now: each advanced (once per operation), the purged ones left out."""
+        return [job for job in map(self.get, [j.id for j in jobs]) if job is not None]
+
+    def is_top(self, job: Job) -> bool:
+        """Not a subtask of a job DRS knows: a top-level entry of the task list."""
+        return job.parent_id is None or job.parent_id not in self.jobs
+
+    def listed(self, job: Job) -> Listed:
+        """`job` with all its subtasks, as the task list shows them (each subtask read too)."""
+        children = self.read([child for child in self.jobs.values() if child.parent_id == job.id])
+        return Listed(copy.copy(job), tuple(copy.copy(child) for child in children))
 
     def is_parent(self, job: Job) -> bool:
-        if self._parents is None:
-            self._parents = {j.parent_id for j in self.jobs.values() if j.parent_id}
+        if self._parents is None:  # once per operation: batches of 100 over thousands of jobs stay linear
+            self._parents = {other.parent_id for other in self.jobs.values() if other.parent_id}
         return job.id in self._parents
 
 
 class DrsBackend:
     def __init__(
-        self, project_id: str, settings: Settings, store: JobStore | None = None, clock: Clock = time.time
+        self, project_id: str, settings: RuntimeSettings, store: JobStore | None = None, clock: Clock = time.time
     ) -> None:
         self.project_id = project_id
         self.settings = settings
         self._store: JobStore = store or MemoryStore()
         self._clock = clock
         self._lock = threading.RLock()
-        self._jobs: dict[str, Job] = {r["id"]: Job.from_record(r) for r in self._store.load()}
+        self._jobs: dict[str, Job] = {rec["id"]: Job.from_record(rec) for rec in self._store.load()}
 
     @contextmanager
     def _unit(self, project_id: str | None, *, is_read: bool = False) -> Iterator[_Unit]:
         with self._lock:
             if project_id is not None and project_id != self.project_id:
                 raise exc.InvalidProjectId(f"Invalid project ID: {project_id}.")
-            unit = _Unit(self._jobs, self._clock(), self.settings.transition_seconds, is_read)
+            unit = _Unit(self._jobs, self._clock(), StepPolicy.of(self.settings), is_read)
             try:
                 yield unit
             finally:
@@ -97,103 +134,154 @@ class DrsBackend:
 
     # --- DRS operations ---------------------------------------------------------------------
 
-    def batch_start_jobs(
-        self, project_id: str, request: wire.BatchStartJobsRequest
-    ) -> wire.BatchStartJobsResponse:
-        """`POST /v3/{project_id}/jobs/batch-starting`; 400 with this body when every item failed."""
-        with self._unit(project_id) as unit:
-            _require_jobs(request.jobs)
-            errors = _attempt([i.job_id for i in request.jobs], lambda n: self._start(unit, request.jobs[n]))
-        pairs = zip(request.jobs, errors, strict=True)
-        results = [_start_result(info.job_id, error) for info, error in pairs]
-        response = wire.BatchStartJobsResponse(count=len(results), results=results)
-        if all(errors):
-            raise exc.BatchRejected(response.to_wire())
-        return response
+    def batch_start_jobs(self, project_id: str, items: Sequence[StartItem]) -> list[Outcome]:
+        """batch-starting: each item started, or refused with its error."""
+        return self._act(project_id, items, self._start)
 
-    def batch_list_job_status(self, project_id: str, query: wire.BatchJobsQuery) -> wire.BatchStatusResponse:
-        """`POST /v3/{project_id}/jobs/batch-status`; unknown jobs come back as items with an error."""
+    def batch_restore_task(self, project_id: str, items: Sequence[RetryItem]) -> list[Outcome]:
+        """batch-retry-task: resume paused jobs, retry failed transfers."""
+        return self._act(project_id, items, self._restore)
+
+    def batch_delete_jobs(self, project_id: str, items: Sequence[DeleteItem]) -> list[Outcome]:
+        """batch-jobs (DELETE): terminate, force-terminate or delete."""
+        return self._act(project_id, items, self._delete)
+
+    def batch_list_job_status(self, project_id: str, job_ids: Sequence[str], page: Page) -> list[Found]:
+        """batch-status: the page's jobs, unknown ones as None."""
+        return self._find(project_id, self._page(job_ids, page))
+
+    def batch_list_job_details(self, project_id: str, job_ids: Sequence[str], page: Page) -> list[Found]:
+        """batch-detail: the page's jobs, unknown ones as None."""
+        return self._find(project_id, self._page(job_ids, page))
+
+    def batch_list_progresses(self, project_id: str, job_ids: Sequence[str]) -> list[Found]:
+        """batch-progress: every job asked about (no paging)."""
+        return self._find(project_id, check_batch(job_ids))
+
+    def batch_list_rpos_and_rtos(self, project_id: str, job_ids: Sequence[str]) -> list[Found]:
+        """batch-rpo-and-rto: every job asked about, for its RPO and RTO."""
+        return self._find(project_id, check_batch(job_ids))
+
+    def show_job_list(self, project_id: str, query: JobFilter) -> JobList:
+        """The task list: top-level tasks matching `query`, each with all its subtasks.
+
+        GUESS: subtasks appear only inside their parent's children (API querying_tasks_of_a_tenant.rst
+        shows them there); a page past the last is empty rather than an error."""
+        query.check()
         with self._unit(project_id, is_read=True) as unit:
-            results = [_status_of(job_id, unit.get(job_id)) for job_id in _page(query)]
-        return wire.BatchStatusResponse(count=len(results), results=results)
+            tops = [job for job in unit.all_jobs() if unit.is_top(job)]
+            matching = [job for job in tops if query.matches(job)]
+            first, size = window(len(matching), query.page, cap=None)
+            listed = [unit.listed(job) for job in matching[first : first + size]]
+        return JobList(len(matching), listed)
 
-    def batch_list_job_details(self, project_id: str, query: wire.BatchJobsQuery) -> wire.BatchDetailResponse:
-        """`POST /v3/{project_id}/jobs/batch-detail`; 400 with the batch body when no job is known."""
+    def batch_execute_job_actions(self, project_id: str, items: Sequence[ActionItem]) -> list[Outcome]:
+        """v5 jobs/action: each item's action done, or refused with its error."""
+        return self._act(project_id, items, self._execute)
+
+    def batch_stop_jobs_action(self, project_id: str, items: Sequence[StopItem]) -> list[Outcome]:
+        """v5 jobs/batch-stop: end each job (terminate, as v3 batch-jobs does), not pause it."""
+        return self._act(project_id, items, lambda unit, item: self._end(unit, item.job_id, item.force))
+
+    def list_jobs(self, project_id: str, query: JobQuery) -> JobList:
+        """v5 ListJobs: top-level tasks of one job type matching `query`, each with all its subtasks.
+
+        Only the tasks the type and name select are read (and may advance), so a query for one type
+        moves no other task. GUESS, as the v3 task list: subtasks appear only inside their parent."""
+        query.check()
         with self._unit(project_id, is_read=True) as unit:
-            found = [(job_id, unit.get(job_id)) for job_id in _page(query)]
-            children = {job_id: unit.children_of(job_id) for job_id, job in found if job and unit.is_parent(job)}
-        results = [_detail_of(job_id, job) for job_id, job in found]
-        for detail in results:
-            if detail.id in children:  # parent tasks list their subtasks, as the Terraform provider reads
-                detail.children = children[detail.id]
-        response = wire.BatchDetailResponse(count=len(results), results=results)
-        if all(job is None for _, job in found):
-            raise exc.BatchRejected(response.to_wire())
-        return response
+            selected = unit.read([job for job in unit.jobs.values() if unit.is_top(job) and query.selects(job)])
+            matching = query.order([job for job in selected if query.matches(job)])
+            size = min(query.limit, self.settings.max_per_page)
+            listed = [unit.listed(job) for job in matching[query.offset : query.offset + size]]
+        return JobList(len(matching), listed)
 
-    def batch_list_progresses(
-        self, project_id: str, request: wire.BatchProgressRequest
-    ) -> wire.BatchProgressResponse:
-        """`POST /v3/{project_id}/jobs/batch-progress`."""
+    def show_actions(self, project_id: str, job_id: str) -> Found:
+        """v5 jobs/{job_id}/actions: a snapshot of the job, for what its status allows."""
+        return self._find(project_id, [job_id])[0]
+
+    def show_job_detail(self, project_id: str, job_id: str) -> Found:
+        """v5 jobs/{job_id}: a snapshot of the job."""
+        return self._find(project_id, [job_id])[0]
+
+    def _act(self, project_id: str, items: Sequence[Any], action: Callable[[_Unit, Any], None]) -> list[Outcome]:
+        with self._unit(project_id) as unit:
+            check_batch([item.job_id for item in items])
+            return [_attempt(unit, item.job_id, partial(action, unit, item)) for item in items]
+
+    def _find(self, project_id: str, job_ids: Sequence[str]) -> list[Found]:
         with self._unit(project_id, is_read=True) as unit:
-            _require_jobs(request.jobs)
-            results = [_progress_of(job_id, unit.get(job_id)) for job_id in request.jobs]
-        return wire.BatchProgressResponse(count=len(results), results=results)
+            return [unit.found(job_id) for job_id in job_ids]
 
-    def batch_restore_task(
-        self, project_id: str, request: wire.BatchRetryTaskRequest
-    ) -> wire.BatchActionResponse:
-        """`POST /v3/{project_id}/jobs/batch-retry-task`: resume paused jobs, retry failed transfers."""
-        with self._unit(project_id) as unit:
-            _require_jobs(request.jobs)
-            errors = _attempt(
-                [i.job_id for i in request.jobs], lambda n: self._restore(unit, request.jobs[n])
-            )
-        return _action_response([i.job_id for i in request.jobs], errors)
-
-    def batch_delete_jobs(
-        self, project_id: str, request: wire.BatchDeleteJobsRequest
-    ) -> wire.BatchActionResponse:
-        """`DELETE /v3/{project_id}/jobs/batch-jobs`: terminate, force-terminate or delete."""
-        with self._unit(project_id) as unit:
-            _require_jobs(request.jobs)
-            errors = _attempt([i.job_id for i in request.jobs], lambda n: self._delete(unit, request.jobs[n]))
-        return _action_response([i.job_id for i in request.jobs], errors)
+    def _page(self, job_ids: Sequence[str], page: Page) -> list[str]:
+        return page_of(check_batch(job_ids), page, cap=self.settings.max_per_page)
 
     # --- per-item rules ---------------------------------------------------------------------
 
-    def _start(self, unit: _Unit, info: wire.StartInfo) -> None:
-        start_at = _parse_start_time(info.start_time, unit.now)
-        job = unit.require(info.job_id)
+    def _start(self, unit: _Unit, item: StartItem) -> None:
+        start_at = _parse_start_time(item.start_time, unit.now)
+        job = unit.require(item.job_id)
         job.check_not_released()
-        if unit.is_parent(job):
+        if unit.is_parent(job):  # API starting_tasks_in_batches.rst: "The parent task does not support this"
             raise exc.SubtaskOnly(f"Task {job.id} is a parent task; start its subtasks.")
         job.check_startable()
-        if job.is_dr_backward:
-            forward = unit.get(job.master_job_id) if job.master_job_id else None
+        if job.forward_job_id is not None:
+            forward = unit.get(job.forward_job_id)
             if forward is None:
-                raise exc.InvalidJobStatus(
-                    f"DR backward task {job.id} has no forward task {job.master_job_id}."
-                )
+                raise exc.InvalidJobStatus(f"DR backward task {job.id} has no forward task {job.forward_job_id}.")
             forward.check_can_be_forward_of(job.id)
         job.start(unit.now, start_at)
         unit.touch(job)
 
-    def _restore(self, unit: _Unit, info: wire.RetryInfo) -> None:
-        job = unit.require(info.job_id)
+    def _restore(self, unit: _Unit, item: RetryItem) -> None:
+        job = unit.require(item.job_id)
+        # API resuming_or_retrying_tasks_in_batches.rst: "In the dual-active DR scenario, the parent task
+        # cannot call the API."
         if unit.is_parent(job) and job.db_use_type == "cloudDataGuard":
             raise exc.SubtaskOnly(f"Task {job.id} is a dual-active DR parent task.")
-        job.restore(unit.now)
+        job.restore(unit.now, is_sync_re_edit=item.is_sync_re_edit)
         unit.touch(job)
 
-    def _delete(self, unit: _Unit, info: wire.DeleteInfo) -> None:
-        job = unit.require(info.job_id)
+    def _delete(self, unit: _Unit, item: DeleteItem) -> None:
+        if item.delete_type != "delete":
+            self._end(unit, item.job_id, force=item.delete_type == "force_terminate")
+            return
+        job = self._endable(unit, item.job_id)
+        job.delete(unit.now)
+        unit.touch(job)
+
+    def _end(self, unit: _Unit, job_id: str, force: bool) -> None:
+        job = self._endable(unit, job_id)
+        job.terminate(unit.now, force=force)
+        unit.touch(job)
+
+    def _endable(self, unit: _Unit, job_id: str) -> Job:
+        job = unit.require(job_id)
+        # API stopping_or_deleting_tasks_in_batches.rst: "The parent task can call the API only in the
+        # dual-active DR scenario."
         if unit.is_parent(job) and job.db_use_type != "cloudDataGuard":
             raise exc.SubtaskOnly(f"Task {job.id} is a parent task; only dual-active DR allows this.")
-        if info.delete_type == "delete":
-            job.delete(unit.now)
-        else:
-            job.terminate(unit.now, force=info.delete_type == "force_terminate")
+        return job
+
+    def _execute(self, unit: _Unit, item: ActionItem) -> None:
+        """One v5 action, by the rules of the operation it stands for. GUESS: an action the emulator
+        does not serve (`precheck`, `network`, ... or no SDK action at all) fails for its job only."""
+        steps: dict[str, Callable[[], None]] = {
+            "start": partial(self._start, unit, StartItem(item.job_id, item.start_time)),
+            "restart": partial(self._restore, unit, RetryItem(item.job_id, item.is_sync_re_edit)),
+            "stop": partial(self._change, unit, item.job_id, Job.pause),
+            "reset": partial(self._change, unit, item.job_id, Job.reset),
+            "terminate": partial(self._end, unit, item.job_id, item.force),
+        }
+        step = steps.get(item.action_name)
+        if step is None:
+            unit.require(item.job_id)
+            raise exc.ActionFailed(f"Action {item.action_name!r} is not supported: use one of {', '.join(steps)}.")
+        step()
+
+    def _change(self, unit: _Unit, job_id: str, change: Callable[[Job, float], None]) -> None:
+        job = unit.require(job_id)
+        change(job, unit.now)
         unit.touch(job)
 
     # --- admin (not DRS) --------------------------------------------------------------------
@@ -221,10 +309,16 @@ class DrsBackend:
         with self._unit(None) as unit:
             return unit.require(job_id).to_admin()
 
-    def list_jobs(self) -> list[dict[str, Any]]:
+    def describe_jobs(self) -> list[dict[str, Any]]:
         with self._unit(None) as unit:
-            found = [unit.get(job_id) for job_id in list(self._jobs)]
-            return [job.to_admin() for job in found if job is not None]
+            return [job.to_admin() for job in unit.all_jobs()]
+
+    def step(self, job_ids: Sequence[str] | None = None, steps: int = 1) -> list[dict[str, Any]]:
+        """Take up to `steps` queued steps of each job now, whatever time, holds or reads say."""
+        with self._unit(None) as unit:
+            jobs = unit.all_jobs() if job_ids is None else [unit.require(job_id) for job_id in job_ids]
+            stepped = [_step(unit, job, steps) for job in jobs]
+            return [job.to_admin() for job in stepped if job is not None]
 
     def reset(self) -> None:
         with self._lock:
@@ -236,28 +330,19 @@ class DrsBackend:
             self._store.close()
 
 
-# --- helpers: request checks and result items -------------------------------------------------
+def _attempt(unit: _Unit, job_id: str, action: Callable[[], None]) -> Outcome:
+    try:
+        action()
+    except exc.EmulatorError as error:
+        return Outcome(job_id, error, unit.name_of(job_id))
+    return Outcome(job_id, name=unit.name_of(job_id))
 
 
-def _require_jobs(jobs: Sequence[object]) -> None:
-    if not jobs:
-        raise exc.ParameterEmpty("jobs cannot be empty.")
-
-
-def _page(query: wire.BatchJobsQuery) -> list[str]:
-    """The job ids of the requested page: per_page defaults to 5, 0 means all, at most 100."""
-    _require_jobs(query.jobs)
-    req = query.page_req or wire.PageReq()
-    if req.cur_page < 1 or req.per_page < 0:
-        raise exc.PageInvalid(f"Page invalid: cur_page={req.cur_page}, per_page={req.per_page}.")
-    if req.per_page > wire.MAX_PER_PAGE:
-        raise exc.PageOverLimit(f"per_page {req.per_page} is over the limit of {wire.MAX_PER_PAGE}.")
-    per_page = req.per_page or len(query.jobs)
-    last_page = math.ceil(len(query.jobs) / per_page)
-    if req.cur_page > last_page:
-        raise exc.PageOverLimit(f"cur_page {req.cur_page} is past the last page ({last_page}).")
-    first = (req.cur_page - 1) * per_page
-    return query.jobs[first : first + per_page]
+def _step(unit: _Unit, job: Job, steps: int) -> Job | None:
+    for _ in range(steps):
+        if job.step_now(unit.now):
+            unit.touch(job)
+    return unit.settle(job)
 
 
 def _parse_start_time(value: str | None, now: float) -> float | None:
@@ -268,60 +353,3 @@ def _parse_start_time(value: str | None, now: float) -> float | None:
         raise exc.ParameterInvalid(f"start_time {value!r} is invalid: give epoch milliseconds.")
     start_at = int(value) / 1000
     return start_at if start_at > now else None
-
-
-def _attempt(job_ids: Sequence[str], action: Callable[[int], None]) -> list[exc.EmulatorError | None]:
-    """Run `action` per item; a repeated id fails with DRS.M00301 and is not acted on again."""
-    seen: set[str] = set()
-    outcomes: list[exc.EmulatorError | None] = []
-    for index, job_id in enumerate(job_ids):
-        try:
-            if job_id in seen:
-                raise exc.DuplicateParameter(f"Duplicate job_id in request: {job_id}.")
-            seen.add(job_id)
-            action(index)
-            outcomes.append(None)
-        except exc.EmulatorError as error:
-            outcomes.append(error)
-    return outcomes
-
-
-def _start_result(job_id: str, error: exc.EmulatorError | None) -> wire.StartJobResult:
-    if error is None:
-        return wire.StartJobResult(id=job_id, status="success")
-    return wire.StartJobResult(id=job_id, status="failed", error_code=error.code, error_msg=error.error_msg)
-
-
-def _action_response(job_ids: list[str], errors: list[exc.EmulatorError | None]) -> wire.BatchActionResponse:
-    results = [
-        wire.ActionResult(id=job_id, status="success")
-        if error is None
-        else wire.ActionResult(id=job_id, status="failed", error_code=error.code, error_msg=error.error_msg)
-        for job_id, error in zip(job_ids, errors, strict=True)
-    ]
-    return wire.BatchActionResponse(count=len(results), results=results)
-
-
-def _not_found(job_id: str) -> exc.JobNotFound:
-    return exc.JobNotFound(f"Task {job_id} not found.")
-
-
-def _status_of(job_id: str, job: Job | None) -> wire.JobStatusResult:
-    if job is not None:
-        return job.to_status()
-    error = _not_found(job_id)
-    return wire.JobStatusResult(id=job_id, error_code=error.code, error_message=error.error_msg)
-
-
-def _detail_of(job_id: str, job: Job | None) -> wire.JobDetail:
-    if job is not None:
-        return job.to_detail()
-    error = _not_found(job_id)
-    return wire.JobDetail(id=job_id, error_code=error.code, error_message=error.error_msg)
-
-
-def _progress_of(job_id: str, job: Job | None) -> wire.JobProgress:
-    if job is not None:
-        return job.to_progress()
-    error = _not_found(job_id)
-    return wire.JobProgress(job_id=job_id, error_code=error.code, error_msg=error.error_msg)

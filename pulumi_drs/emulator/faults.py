@@ -2,8 +2,10 @@
 
 A rule matches a request whose path contains `path` (and whose method is `method`, if given) and is
 used `times` times (0: until cleared). Modes: `status` answers that HTTP status with a DRS error body
-without doing the work; `drop_before` closes the connection without doing the work; `drop_after` does
-the work, then closes the connection without answering; `delay` waits, then answers normally.
+without doing the work; `status_after` does the work, then answers that status and error body instead
+(a gateway timeout after the backend acted); `drop_before` closes the connection without doing the
+work; `drop_after` does the work, then closes the connection without answering; `delay` waits, then
+answers normally.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pulumi_drs.emulator import exceptions as exc
 
-FaultMode = Literal["status", "drop_before", "drop_after", "delay"]
+FaultMode = Literal["status", "status_after", "drop_before", "drop_after", "delay"]
 _DEFAULT_CODES: dict[int, tuple[str, str]] = {
     400: ("DRS.M01503", "Operation too frequent. Try again later."),
     429: (

@@ -4,25 +4,31 @@ A raw ASGI middleware, because it needs what a framework hides: the exact body b
 signature, then replayed to the app), the raw path and query, and the connection itself (to drop it).
 `/_emulator/*` (the admin API) bypasses all of it. The log records method, path, status, job ids and
 duration, never a header, so no signature, token or key reaches it.
+
+Waiting and dropping go through a `Connection`: uvicorn's TCP connection by default, or the one a
+server offers in the ASGI scope extension `CONNECTION_EXTENSION` (the in-process adapter learns of a
+drop, and of a wait longer than its read timeout, that way).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 import threading
 import time
 import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
 from pulumi_drs.emulator import exceptions as exc
 from pulumi_drs.emulator.authcheck import Authenticator, RawRequest
-from pulumi_drs.emulator.config import Settings
-from pulumi_drs.emulator.faults import FaultRegistry, FaultSpec, abort_connection
+from pulumi_drs.emulator.config import RuntimeSettings
+from pulumi_drs.emulator.faults import FaultRegistry, abort_connection
+from pulumi_drs.emulator.iam import TOKEN_PATH
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -30,7 +36,15 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 ADMIN_PREFIX = "/_emulator"
-_TOKEN_PATH = "/v3/auth/tokens"
+CONNECTION_EXTENSION = "pulumi_drs.emulator.connection"
+_VERSIONED = re.compile(r"^/v\d+/")
+"""DRS (`/v3/...`, `/v5/...`) and IAM paths."""
+_JOB_IN_PATH = re.compile(r"^/v\d+/[^/]+/jobs/(?P<job>[^/]+)(?:/[^/]+)?/?$")
+"""`/v5/{project_id}/jobs/{job_id}` and `/v5/{project_id}/jobs/{job_id}/actions`: one job named in the path."""
+_JOB_LIST = re.compile(r"^/v\d+/[^/]+/jobs/?$")
+"""The v5 job list, whose `name` query names jobs (IAM's project lookup has a `name` too: not a job)."""
+_NOT_A_JOB = re.compile(r"^(batch-.*|action)$")
+"""What stands where a job id would, on the operations over many jobs (`jobs/batch-status`, `jobs/action`)."""
 _LOG_LIMIT = 100_000
 
 
@@ -59,6 +73,33 @@ class _Outcome:
     auth: str | None = None
 
 
+class Connection(Protocol):
+    """The client's connection, as far as the gateway needs it: waiting, and dropping without an answer."""
+
+    def drop(self) -> None: ...
+
+    async def sleep(self, seconds: float) -> None: ...
+
+
+class _UvicornConnection:
+    """A TCP connection served by uvicorn: sleep on the event loop, drop by aborting the transport."""
+
+    def __init__(self, receive: Receive) -> None:
+        self._receive = receive
+
+    def drop(self) -> None:
+        abort_connection(self._receive)
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+def connection_of(scope: Scope, receive: Receive) -> Connection:
+    """The server's own `Connection` when it offers one in the scope (the in-process adapter), else uvicorn's."""
+    offered: Connection | None = scope.get("extensions", {}).get(CONNECTION_EXTENSION)
+    return offered if offered is not None else _UvicornConnection(receive)
+
+
 class Gateway:
     def __init__(
         self,
@@ -67,15 +108,10 @@ class Gateway:
         authenticator: Authenticator,
         faults: FaultRegistry,
         log: RequestLog,
-        settings: Settings,
+        settings: RuntimeSettings,
     ) -> None:
-        self.app, self.authenticator, self.faults, self.log, self.settings = (
-            app,
-            authenticator,
-            faults,
-            log,
-            settings,
-        )
+        self.app, self.authenticator, self.faults, self.log = app, authenticator, faults, log
+        self.settings = settings
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(ADMIN_PREFIX):
@@ -92,24 +128,23 @@ class Gateway:
                     "method": scope["method"],
                     "path": scope["path"],
                     "status_code": outcome.status_code,
-                    "job_ids": job_ids_of(body),
+                    "job_ids": job_ids_of(body, scope["path"], scope.get("query_string", b"")),
                     "duration_ms": round((time.perf_counter() - started) * 1000, 3),
                     "fault": outcome.fault,
                     "auth": outcome.auth,
                 }
             )
 
-    async def _handle(
-        self, scope: Scope, receive: Receive, send: Send, body: bytes, outcome: _Outcome
-    ) -> None:
+    async def _handle(self, scope: Scope, receive: Receive, send: Send, body: bytes, outcome: _Outcome) -> None:
+        connection = connection_of(scope, receive)
         if self.settings.latency_ms > 0:
-            await asyncio.sleep(self.settings.latency_ms / 1000)
+            await connection.sleep(self.settings.latency_ms / 1000)
         fault = self.faults.take(scope["method"], scope["path"])
         outcome.fault = fault.mode if fault else None
         if fault is not None and fault.mode == "delay":
-            await asyncio.sleep(fault.delay_seconds)
+            await connection.sleep(fault.delay_seconds)
         if fault is not None and fault.mode == "drop_before":
-            await _drop(receive)
+            await _drop(connection)
             return
         if fault is not None and fault.mode == "status":
             await _send_error(send, fault.error(), outcome)
@@ -120,18 +155,15 @@ class Gateway:
             except exc.EmulatorError as error:
                 await _send_error(send, error, outcome)
                 return
-        await self._forward(scope, receive, send, body, outcome, fault)
+        await self._forward(scope, receive, send, body, outcome)
+        if fault is not None and fault.mode == "drop_after":
+            await _drop(connection)
+        elif fault is not None and fault.mode == "status_after":
+            await _send_error(send, fault.error(), outcome)
 
-    async def _forward(
-        self,
-        scope: Scope,
-        receive: Receive,
-        send: Send,
-        body: bytes,
-        outcome: _Outcome,
-        fault: FaultSpec | None,
-    ) -> None:
-        dropping = fault is not None and fault.mode == "drop_after"
+    async def _forward(self, scope: Scope, receive: Receive, send: Send, body: bytes, outcome: _Outcome) -> None:
+        """Run the app on the body read before; its answer is withheld when a fault replaces it."""
+        withheld = outcome.fault in ("drop_after", "status_after")
         body_sent = False
 
         async def replay() -> Message:
@@ -144,12 +176,10 @@ class Gateway:
         async def capture(message: Message) -> None:
             if message["type"] == "http.response.start":
                 outcome.status_code = message["status"]
-            if not dropping:
+            if not withheld:
                 await send(message)
 
         await self.app(scope, replay, capture)
-        if dropping:
-            await _drop(receive)
 
 
 async def _read_body(receive: Receive) -> bytes:
@@ -161,8 +191,8 @@ async def _read_body(receive: Receive) -> bytes:
             return b"".join(chunks)
 
 
-async def _drop(receive: Receive) -> None:
-    abort_connection(receive)
+async def _drop(connection: Connection) -> None:
+    connection.drop()
     # Let the transport report the loss, so uvicorn sees a disconnect rather than a silent app.
     for _ in range(3):
         await asyncio.sleep(0)
@@ -178,8 +208,9 @@ async def _send_error(send: Send, error: exc.EmulatorError, outcome: _Outcome) -
 
 
 def _needs_auth(scope: Scope) -> bool:
+    """Every DRS and IAM call but the one that issues tokens (the admin API never reaches here)."""
     path: str = scope["path"]
-    return path.startswith("/v3/") and not (scope["method"] == "POST" and path.rstrip("/") == _TOKEN_PATH)
+    return _VERSIONED.match(path) is not None and not (scope["method"] == "POST" and path.rstrip("/") == TOKEN_PATH)
 
 
 def _raw_request(scope: Scope, body: bytes) -> RawRequest:
@@ -201,8 +232,18 @@ def _raw_request(scope: Scope, body: bytes) -> RawRequest:
     )
 
 
-def job_ids_of(body: bytes) -> list[str]:
-    """The job ids a batch request names (`jobs` as ids or as objects with `job_id`)."""
+def job_ids_of(body: bytes, path: str = "", query: bytes = b"") -> list[str]:
+    """The job ids a request names: in the path, in the query's `name` (v5 ListJobs: comma-separated ids,
+    or a task name, recorded as it is), and in the body (`jobs` as ids or as objects with `job_id`)."""
+    in_path = _JOB_IN_PATH.match(path)
+    pairs = parse_qsl(query.decode("latin-1")) if _JOB_LIST.match(path) else []
+    named = [value for key, value in pairs if key == "name"]
+    ids = [in_path["job"]] if in_path and not _NOT_A_JOB.match(in_path["job"]) else []
+    ids += [part.strip() for value in named for part in value.split(",") if part.strip()]
+    return ids + _job_ids_in_body(body)
+
+
+def _job_ids_in_body(body: bytes) -> list[str]:
     try:
         jobs = json.loads(body).get("jobs") if body else None
     except (ValueError, AttributeError):

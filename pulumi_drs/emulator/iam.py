@@ -1,7 +1,9 @@
-"""The emulated IAM service: password tokens (`POST /v3/auth/tokens`) and the project list.
+"""The emulated IAM service and its routes: password tokens (`POST /v3/auth/tokens`) and the project list
+(`GET /v3/projects`), with the wire models of `pulumi_drs.iam`.
 
 One user, one domain and one project (named after the region). Issued tokens are kept only as
-SHA-256 digests, so neither the state nor a memory dump of it holds a usable token.
+SHA-256 digests, so neither the state nor a memory dump of it holds a usable token. Token times follow
+the emulator's clock, so a test can let a token expire without sleeping.
 """
 
 from __future__ import annotations
@@ -14,11 +16,16 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
-from pulumi_drs import wire
-from pulumi_drs.emulator import exceptions as exc
-from pulumi_drs.emulator.backend import Clock
-from pulumi_drs.emulator.config import EmulatorConfig, Settings
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 
+from pulumi_drs import iam as iam_wire
+from pulumi_drs.emulator import exceptions as exc
+from pulumi_drs.emulator.bodies import parse_body
+from pulumi_drs.emulator.config import Clock, EmulatorConfig, RuntimeSettings
+
+TOKEN_PATH = "/v3/auth/tokens"
+"""IAM's (Keystone v3) token path: the one call the gateway lets through unauthenticated."""
 _USER_ID = "0e3f8f3c0e80d4a81f2dc00a1b2c3d4e"
 _DOMAIN_ID = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 
@@ -32,12 +39,12 @@ def _iso(epoch_seconds: float) -> str:
 
 
 class Iam:
-    def __init__(self, config: EmulatorConfig, settings: Settings, clock: Clock = time.time) -> None:
+    def __init__(self, config: EmulatorConfig, settings: RuntimeSettings, clock: Clock = time.time) -> None:
         self._config, self._settings, self._clock = config, settings, clock
         self._expiry_by_digest: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def create_token(self, request: wire.IamTokenRequest) -> tuple[str, dict[str, Any]]:
+    def create_token(self, request: iam_wire.IamTokenRequest) -> tuple[str, dict[str, Any]]:
         """The new token (for the `X-Subject-Token` header) and the response body."""
         user = request.auth.identity.password.user
         checks = [
@@ -58,7 +65,7 @@ class Iam:
 
     def _token_body(self, issued: float, expires: float) -> dict[str, Any]:
         domain = {"id": _DOMAIN_ID, "name": self._config.domain_name}
-        token = wire.IamToken(
+        token = iam_wire.IamToken(
             expires_at=_iso(expires),
             issued_at=_iso(issued),
             methods=["password"],
@@ -66,7 +73,7 @@ class Iam:
             project={"id": self._config.project_id, "name": self._config.region, "domain": domain},
             user={"id": _USER_ID, "name": self._config.user_name, "domain": domain},
         )
-        return wire.IamTokenResponse(token=token).to_wire()
+        return iam_wire.IamTokenResponse(token=token).to_wire()
 
     def token_is_valid(self, token: str) -> bool:
         fixed = self._config.auth_token
@@ -76,9 +83,24 @@ class Iam:
             expires = self._expiry_by_digest.get(_digest(token))
         return expires is not None and self._clock() < expires
 
-    def list_projects(self, name: str | None) -> wire.IamProjectsResponse:
+    def list_projects(self, name: str | None) -> iam_wire.IamProjectsResponse:
         """`GET /v3/projects?name=<region>`."""
-        projects = [wire.IamProject(id=self._config.project_id, name=self._config.region)]
+        projects = [iam_wire.IamProject(id=self._config.project_id, name=self._config.region)]
         if name is not None:
             projects = [p for p in projects if p.name == name]
-        return wire.IamProjectsResponse(projects=projects)
+        return iam_wire.IamProjectsResponse(projects=projects)
+
+
+def iam_router(iam: Iam) -> APIRouter:
+    router = APIRouter()
+
+    @router.post(TOKEN_PATH)
+    async def create_token(request: Request) -> JSONResponse:
+        token, payload = iam.create_token(await parse_body(request, iam_wire.IamTokenRequest))
+        return JSONResponse(payload, status_code=201, headers={"X-Subject-Token": token})
+
+    @router.get("/v3/projects")
+    async def list_projects(name: str | None = None) -> JSONResponse:
+        return JSONResponse(iam.list_projects(name).to_wire())
+
+    return router

@@ -1,13 +1,16 @@
-"""An emulated DRS job: its state, the guards of each operation, its status progression and wire forms.
+"""One emulated DRS job: its state, the guards of each operation, and its status progression.
 
-Status progression is computed when the job is observed, never by a background thread (moto's
-ManagedState): an operation sets a status and queues the statuses that follow (`track`); each step
-is taken `transition_seconds` after the previous one, or, when that setting is 0, at each status read.
-A scheduled start holds WAITING_FOR_START until its `start_time`, whatever the setting.
+Progression is computed when the job is observed, never by a background thread (moto's ManagedState):
+an operation sets a status and queues the statuses that follow (`track`). A queued step is taken
+`transition_seconds` after the previous one; when that setting is 0, at every `reads_per_step`-th status
+read of the job. A status in `hold_statuses` never moves on its own, and `step_now` takes a step whatever
+the policy says. A scheduled start holds WAITING_FOR_START until its `start_time`, whatever the setting.
+No HTTP and no wire format here: the API version modules serialize jobs.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import string
 from dataclasses import asdict, dataclass, field
@@ -15,42 +18,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from pulumi_drs import wire
 from pulumi_drs.emulator import exceptions as exc
-
-CONFIGURATION = "CONFIGURATION"
-STARTJOBING = "STARTJOBING"
-WAITING_FOR_START = "WAITING_FOR_START"
-START_JOB_FAILED = "START_JOB_FAILED"
-FULL_TRANSFER_STARTED = "FULL_TRANSFER_STARTED"
-INCRE_TRANSFER_STARTED = "INCRE_TRANSFER_STARTED"
-RELEASE_RESOURCE_STARTED = "RELEASE_RESOURCE_STARTED"
-RELEASE_RESOURCE_COMPLETE = "RELEASE_RESOURCE_COMPLETE"
-DELETED = "DELETED"
-PURGED = ""
-"""Not a status: reaching it removes the job, so it becomes unknown (DRS.M05003)."""
-
-STARTABLE = frozenset({CONFIGURATION, WAITING_FOR_START, START_JOB_FAILED})
-RELEASED = frozenset(
-    {
-        DELETED,
-        RELEASE_RESOURCE_STARTED,
-        RELEASE_RESOURCE_COMPLETE,
-        "RELEASE_CHILD_TRANSFER_STARTED",
-        "RELEASE_CHILD_TRANSFER_COMPLETE",
-    }
-)
-DELETABLE = frozenset({"CREATE_FAILED", RELEASE_RESOURCE_COMPLETE, "RELEASE_CHILD_TRANSFER_COMPLETE"})
-PAUSED = frozenset({"PAUSING", "PAUSEING"})
-RETRY_TRACKS = {
-    "FULL_TRANSFER_FAILED": [FULL_TRANSFER_STARTED, INCRE_TRANSFER_STARTED],
-    "INCRE_TRANSFER_FAILED": [INCRE_TRANSFER_STARTED],
-}
-BUSY = frozenset({STARTJOBING, "CREATING", "CHANGE_JOB_STARTED", RELEASE_RESOURCE_STARTED})
-"""A plain terminate of a job in one of these answers DRS.M01504 (another operation is running)."""
-START_TRACK = [FULL_TRANSFER_STARTED, INCRE_TRANSFER_STARTED]
-DR_LIMIT_SECONDS = 60
-_PROGRESS = {FULL_TRANSFER_STARTED: "50", "FULL_TRANSFER_COMPLETE": "100", INCRE_TRANSFER_STARTED: "100"}
+from pulumi_drs.emulator import rules as r
+from pulumi_drs.emulator.config import RuntimeSettings
 
 
 class JobSpec(BaseModel):
@@ -60,14 +30,24 @@ class JobSpec(BaseModel):
 
     id: str | None = None
     name: str | None = None
-    status: str = CONFIGURATION
+    status: str = r.CONFIGURATION
     parent_id: str | None = None
-    job_direction: str = "up"
-    db_use_type: str = "migration"
+    """Makes the job a subtask of that job, which becomes a parent task."""
+    job_direction: str | None = None
+    """Default `up`; `down` for a DR backward task."""
+    db_use_type: str | None = None
+    """Default `migration`; `cloudDataGuard` for a DR backward task."""
+    task_type: str = r.FULL_INCR_TRANS
+    multi_write: bool | None = None
+    """Default: true for a DR backward task only."""
     forward_job_id: str | None = None
+    """The DR forward task this backward task waits for (emulator-only: DRS documents no such field)."""
     rpo: int = 0
+    """Seconds."""
     rto: int = 0
+    """Seconds."""
     fail_start: bool = False
+    """A start leads to START_JOB_FAILED instead of a transfer."""
 
 
 class JobPatch(BaseModel):
@@ -84,15 +64,28 @@ class JobPatch(BaseModel):
     error_message: str | None = None
 
 
+@dataclass(frozen=True)
+class StepPolicy:
+    """When queued steps are taken: the progression part of the run-time settings."""
+
+    transition_seconds: float = 0.0
+    reads_per_step: int = 1
+    hold_statuses: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, settings: RuntimeSettings) -> StepPolicy:
+        return cls(settings.transition_seconds, settings.reads_per_step, frozenset(settings.hold_statuses))
+
+    @property
+    def per_read(self) -> bool:
+        return self.transition_seconds <= 0
+
+
 def new_job_id() -> str:
     """DRS's id form: 8-4-4-4-12 lowercase alphanumerics, the last group ending in `jb101`."""
     alphabet = string.digits + "abcdef"
     groups = ["".join(secrets.choice(alphabet) for _ in range(n)) for n in (8, 4, 4, 4, 7)]
     return "-".join(groups) + "jb101"
-
-
-def ms(epoch_seconds: float) -> str:
-    return str(int(epoch_seconds * 1000))
 
 
 @dataclass
@@ -104,12 +97,16 @@ class Job:
     parent_id: str | None = None
     job_direction: str = "up"
     db_use_type: str = "migration"
-    master_job_id: str | None = None
+    task_type: str = r.FULL_INCR_TRANS
+    multi_write: bool = False
+    forward_job_id: str | None = None
     rpo: int = 0
     rto: int = 0
     fail_start: bool = False
     update_time: float = 0.0
     actual_start_time: float | None = None
+    full_transfer_complete_time: float | None = None
+    scheduled_start: float | None = None
     error_code: str | None = None
     error_message: str | None = None
     start_count: int = 0
@@ -118,11 +115,12 @@ class Job:
     track: list[str] = field(default_factory=list)
     since: float = 0.0
     hold_until: float | None = None
+    reads: int = 0
+    """Status reads since the last step (the reads_per_step policy)."""
 
     @classmethod
     def from_spec(cls, spec: JobSpec, now: float, number: int) -> Job:
-        is_backward = spec.forward_job_id is not None
-        fields = spec.model_fields_set
+        backward = spec.forward_job_id is not None
         return cls(
             id=spec.id or new_job_id(),
             name=spec.name or f"emulated-job-{number}",
@@ -131,9 +129,11 @@ class Job:
             update_time=now,
             since=now,
             parent_id=spec.parent_id,
-            job_direction=spec.job_direction if "job_direction" in fields or not is_backward else "down",
-            db_use_type=spec.db_use_type if "db_use_type" in fields or not is_backward else "cloudDataGuard",
-            master_job_id=spec.forward_job_id,
+            job_direction=spec.job_direction or ("down" if backward else "up"),
+            db_use_type=spec.db_use_type or ("cloudDataGuard" if backward else "migration"),
+            task_type=spec.task_type,
+            multi_write=backward if spec.multi_write is None else spec.multi_write,
+            forward_job_id=spec.forward_job_id,
             rpo=spec.rpo,
             rto=spec.rto,
             fail_start=spec.fail_start,
@@ -141,112 +141,133 @@ class Job:
 
     # --- progression ------------------------------------------------------------------------
 
-    def advance(self, now: float, step_seconds: float, *, is_read: bool) -> bool:
+    def advance(self, now: float, policy: StepPolicy, *, is_read: bool) -> bool:
         """Take the steps that are due; True when the status changed."""
+        if is_read and self.track:
+            self.reads += 1
         changed = False
-        while self.track:
-            if self.hold_until is not None:
-                due = self.hold_until
-            elif step_seconds > 0:
-                due = self.since + step_seconds
-            elif is_read:
-                due = now
-            else:
-                break
-            if now < due:
+        while self.track and self.status not in policy.hold_statuses:
+            due = self._due(now, policy)
+            if due is None or now < due:
                 break
             self._enter(self.track.pop(0), due)
             changed = True
-            if step_seconds <= 0:
+            if policy.per_read:
                 break
         return changed
 
+    def _due(self, now: float, policy: StepPolicy) -> float | None:
+        if self.hold_until is not None:
+            return self.hold_until
+        if not policy.per_read:
+            return self.since + policy.transition_seconds
+        return now if self.reads >= policy.reads_per_step else None
+
+    def step_now(self, now: float) -> bool:
+        """Take the next queued step at once, whatever the policy; False when nothing is queued."""
+        if not self.track:
+            return False
+        self._enter(self.track.pop(0), now)
+        return True
+
     @property
     def purged(self) -> bool:
-        return self.status == PURGED
+        return self.status == r.PURGED
 
     def _enter(self, status: str, at: float) -> None:
-        self.status, self.since, self.hold_until, self.update_time = status, at, None, at
-        if status == START_JOB_FAILED:
+        self.status, self.since, self.hold_until, self.update_time, self.reads = status, at, None, at, 0
+        if status == r.START_JOB_FAILED:
             failure = exc.StartJobFailed()
             self.error_code, self.error_message = failure.code, failure.error_msg
-        elif status in (FULL_TRANSFER_STARTED, INCRE_TRANSFER_STARTED) and self.actual_start_time is None:
+        if status in (r.FULL_TRANSFER_STARTED, r.INCRE_TRANSFER_STARTED) and self.actual_start_time is None:
             self.actual_start_time = at
+        if status in (r.FULL_TRANSFER_COMPLETE, r.INCRE_TRANSFER_STARTED) and self.task_type != r.INCR_TRANS:
+            self.full_transfer_complete_time = self.full_transfer_complete_time or at
 
-    def _go(self, status: str, track: list[str], now: float, hold_until: float | None = None) -> None:
-        self.status, self.track, self.since, self.hold_until = status, track, now, hold_until
-        self.update_time = now
+    def _go(self, track: list[str], now: float, hold_until: float | None = None) -> None:
+        """Enter the first status of `track` now and queue the rest."""
+        self.status, self.track, self.since, self.hold_until = track[0], track[1:], now, hold_until
+        self.update_time, self.reads = now, 0
         self.error_code = self.error_message = None
 
     # --- guards and operations --------------------------------------------------------------
 
-    @property
-    def is_dr_backward(self) -> bool:
-        return self.job_direction == "down" and self.db_use_type == "cloudDataGuard"
-
     def check_not_released(self) -> None:
-        if self.status in RELEASED:
-            raise exc.JobDeleted(
-                f"Task {self.id} has been deleted or its resources released ({self.status})."
-            )
+        if self.status in r.RELEASED:
+            raise exc.JobDeleted(f"Task {self.id} has been deleted or its resources released ({self.status}).")
 
     def check_startable(self) -> None:
         self.check_not_released()
-        if self.status not in STARTABLE:
-            raise exc.InvalidJobStatus(f"Task {self.id} cannot be started in status {self.status}.")
+        self._check_allows(r.START, "started")
 
     def check_can_be_forward_of(self, backward_id: str) -> None:
-        if self.status != INCRE_TRANSFER_STARTED:
+        """API starting_tasks_in_batches.rst: the forward task is INCRE_TRANSFER_STARTED, RPO and RTO < 60 s."""
+        if self.status != r.INCRE_TRANSFER_STARTED:
             raise exc.InvalidJobStatus(
                 f"DR backward task {backward_id} needs forward task {self.id} in INCRE_TRANSFER_STARTED;"
                 f" it is {self.status}."
             )
-        if self.rpo >= DR_LIMIT_SECONDS or self.rto >= DR_LIMIT_SECONDS:
+        if max(self.rpo, self.rto) * 1000 >= r.DR_BACKWARD_LIMIT_MS:
             raise exc.InvalidJobStatus(
                 f"DR backward task {backward_id} needs RPO and RTO of forward task {self.id} under"
-                f" {DR_LIMIT_SECONDS}s; they are {self.rpo}s and {self.rto}s."
+                f" {r.DR_BACKWARD_LIMIT_MS // 1000}s; they are {self.rpo}s and {self.rto}s."
             )
 
     def start(self, now: float, start_at: float | None) -> None:
         self.start_count += 1
-        after_start = [START_JOB_FAILED] if self.fail_start else list(START_TRACK)
+        after_start = [r.START_JOB_FAILED] if self.fail_start else r.start_track(self.task_type)
+        self.scheduled_start = start_at
         if start_at is None:
-            self._go(STARTJOBING, after_start, now)
+            self._go([r.STARTJOBING, *after_start], now)
         else:
-            self._go(WAITING_FOR_START, [STARTJOBING, *after_start], now, hold_until=start_at)
+            self._go([r.WAITING_FOR_START, r.STARTJOBING, *after_start], now, hold_until=start_at)
 
-    def restore(self, now: float) -> None:
-        """batch-retry-task: resume a paused job, retry a failed transfer."""
+    def restore(self, now: float, *, is_sync_re_edit: bool) -> None:
+        """batch-retry-task, v5 `restart`: resume a paused job, retry a failed transfer."""
         self.check_not_released()
-        if self.status in PAUSED:
-            self.retry_count += 1
-            self._go(self.status, [INCRE_TRANSFER_STARTED], now)
-        elif self.status in RETRY_TRACKS:
-            self.retry_count += 1
-            self._go(STARTJOBING, list(RETRY_TRACKS[self.status]), now)
-        else:
-            raise exc.InvalidJobStatus(
-                f"Task {self.id} cannot be resumed or retried in status {self.status}."
-            )
+        self._check_allows(r.RETRY, "resumed or retried")
+        if self.status in r.RE_EDIT_FAILED and not is_sync_re_edit:
+            raise exc.InvalidJobStatus(f"Task {self.id} is {self.status}: retry it with is_sync_re_edit true.")
+        track = (
+            [self.status, *r.resume_track(self.task_type)]
+            if self.status in r.PAUSED
+            else r.retry_track(self.status, self.task_type)
+        )
+        self.retry_count += 1
+        self._go(track, now)
+
+    def pause(self, now: float) -> None:
+        """v5 `stop`: paused at once (TF waits for PAUSING right after it)."""
+        self.check_not_released()
+        self._check_allows(r.PAUSE, "paused")
+        self._go([r.PAUSING], now)
+
+    def reset(self, now: float) -> None:
+        """v5 `reset`. GUESS: the pre-check it needs first (SDK ActionReq) counts as passed."""
+        self.check_not_released()
+        self._check_allows(r.RESET, "reset")
+        self._go(r.reset_track(self.task_type), now)
 
     def terminate(self, now: float, *, force: bool) -> None:
-        if self.status == DELETED:
+        if self.status == r.DELETED:
             raise exc.JobDeleted(f"Task {self.id} has been deleted.")
-        if self.status in DELETABLE:
+        if r.allows(self.status, r.DELETE):  # only ended tasks can be deleted
             raise exc.InvalidJobStatus(f"Task {self.id} is already stopped ({self.status}).")
-        if self.status in BUSY and not force:
+        if self.status in r.BUSY and not force:
             raise exc.OperationInProgress(f"Task {self.id} is {self.status}; try again later.")
         self.terminate_count += 1
-        self._go(RELEASE_RESOURCE_STARTED, [RELEASE_RESOURCE_COMPLETE], now)
+        self._go([r.RELEASE_RESOURCE_STARTED, r.RELEASE_RESOURCE_COMPLETE], now)
 
     def delete(self, now: float) -> None:
-        if self.status == DELETED:
+        if self.status == r.DELETED:
             raise exc.JobDeleted(f"Task {self.id} has been deleted.")
-        if self.status not in DELETABLE:
-            raise exc.InvalidJobStatus(
-                f"Task {self.id} must be stopped before it is deleted ({self.status})."
-            )
-        self._go(DELETED, [PURGED], now)
+        if not r.allows(self.status, r.DELETE):
+            raise exc.InvalidJobStatus(f"Task {self.id} must be stopped before it is deleted ({self.status}).")
+        self._go([r.DELETED, r.PURGED], now)
+
+    def _check_allows(self, action: str, done: str) -> None:
+        if not r.allows(self.status, action):
+            raise exc.InvalidJobStatus(f"Task {self.id} cannot be {done} in status {self.status}.")
 
     def patch(self, change: JobPatch, now: float) -> None:
         for name in ("name", "rpo", "rto", "fail_start"):
@@ -254,60 +275,21 @@ class Job:
             if value is not None:
                 setattr(self, name, value)
         if change.status is not None:
-            self._go(change.status, [], now)
+            self._go([change.status], now)
         if change.error_code is not None or change.error_message is not None:
             self.error_code, self.error_message = change.error_code, change.error_message
 
-    # --- wire forms -------------------------------------------------------------------------
-
-    def to_status(self) -> wire.JobStatusResult:
-        return wire.JobStatusResult(
-            id=self.id, status=self.status, error_code=self.error_code, error_message=self.error_message
-        )
-
-    def to_detail(self) -> wire.JobDetail:
-        extra: dict[str, Any] = {
-            "description": "",
-            "create_time": ms(self.create_time),
-            "update_time": ms(self.update_time),
-            "task_type": "FULL_INCR_TRANS",
-            "net_type": "eip",
-        }
-        if self.actual_start_time is not None:
-            extra["actual_start_time"] = ms(self.actual_start_time)
-        return wire.JobDetail(
-            id=self.id,
-            name=self.name,
-            status=self.status,
-            parent_id=self.parent_id,
-            job_direction=self.job_direction,
-            db_use_type=self.db_use_type,
-            master_job_id=self.master_job_id,
-            error_code=self.error_code,
-            error_message=self.error_message,
-            **extra,
-        )
-
-    def to_progress(self) -> wire.JobProgress:
-        return wire.JobProgress(
-            job_id=self.id,
-            progress=_PROGRESS.get(self.status, "0"),
-            incre_trans_delay=str(self.rpo),
-            transfer_status=self.status,
-            error_code=self.error_code,
-            error_msg=self.error_message,
-            task_mode="FULL_INCR_TRANS",
-            incre_trans_delay_millis=str(self.rpo * 1000),
-        )
+    # --- records ----------------------------------------------------------------------------
 
     def to_admin(self) -> dict[str, Any]:
-        view = self.to_record()
-        view["forward_job_id"] = self.master_job_id
-        return view
+        return self.to_record()
 
     def to_record(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Job:
-        return cls(**record)
+        known = {f.name for f in dataclasses.fields(cls)}
+        if "forward_job_id" not in record:  # state files of older emulators kept the link in master_job_id
+            record = {**record, "forward_job_id": record.get("master_job_id")}
+        return cls(**{name: value for name, value in record.items() if name in known})

@@ -24,7 +24,10 @@ import requests
 
 
 class EmulatorAdmin:
-    """The admin API (never part of DRS): jobs, drift, request log, faults, settings."""
+    """The admin API (never part of DRS): jobs, drift, status steps, request log, faults, settings.
+
+    Talks to `url` through `session`: a plain one for `EmulatorProcess`, the in-process adapter's for
+    `InProcessEmulator`."""
 
     def __init__(self, url: str, session: requests.Session | None = None) -> None:
         self.url = url.rstrip("/") + "/_emulator"
@@ -76,8 +79,15 @@ class EmulatorAdmin:
         self._call("POST", "/reset")
 
     def settings(self, **values: Any) -> dict[str, Any]:
-        """Change run-time settings (transition_seconds, latency_ms, token_ttl_seconds); returns them all."""
+        """Change run-time settings (transition_seconds, reads_per_step, hold_statuses, max_per_page,
+        latency_ms, token_ttl_seconds); returns them all. With no arguments, only reads them."""
         result: dict[str, Any] = self._call("POST", "/settings", values)
+        return result
+
+    def step(self, job_ids: Sequence[str] | None = None, steps: int = 1) -> list[dict[str, Any]]:
+        """Take `steps` queued status steps of these jobs (None: all) now, whatever time, holds or reads say."""
+        body = {"job_ids": None if job_ids is None else list(job_ids), "steps": steps}
+        result: list[dict[str, Any]] = self._call("POST", "/step", body)["jobs"]
         return result
 
     def health(self) -> dict[str, Any]:

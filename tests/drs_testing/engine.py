@@ -87,7 +87,8 @@ class EngineStack:
         return done.stdout
 
     def text(self) -> str:
-        return "".join(self.log)
+        """Everything the CLI printed during this stack's operations, a line per output line."""
+        return "\n".join(self.log)
 
 
 def make_stack(

@@ -3,14 +3,13 @@ IAM password tokens, the fixed raw token, and the project checks."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 import requests
-from emulator_helpers import SignedDrs, token_request
+from emulator_helpers import FakeClock, SignedDrs, token_request
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 from huaweicloudsdkdrs.v3 import (
@@ -30,6 +29,7 @@ from pulumi_drs.emulator import (
     DEFAULT_SECRET_KEY,
     EmulatorAdmin,
     EmulatorProcess,
+    InProcessEmulator,
 )
 
 # The SDK marks its v3 batch methods deprecated (v3 is "no longer promoted"); they are what we emulate.
@@ -214,14 +214,16 @@ def test_unknown_token_gets_401(drs: SignedDrs) -> None:
     assert response.json()["error_code"] == "APIGW.0301"
 
 
-def test_expired_token_gets_401(emulator: EmulatorProcess, drs: SignedDrs, admin: EmulatorAdmin) -> None:
-    admin.settings(token_ttl_seconds=1.0)
-    token = issue_token(emulator.url)
-    assert drs.request("POST", "batch-status", {"jobs": ["x"]}, token=token).status_code == 200
+def test_expired_token_gets_401(inproc: InProcessEmulator, inproc_drs: SignedDrs, clock: FakeClock) -> None:
+    inproc.admin.settings(token_ttl_seconds=60)
+    response = inproc.session().post(f"{inproc.url}/v3/auth/tokens", json=token_request())
+    token = response.headers["X-Subject-Token"]
+    assert response.json()["token"]["expires_at"] == "2023-11-14T22:14:20.000000Z"
+    assert inproc_drs.request("POST", "batch-status", {"jobs": ["x"]}, token=token).status_code == 200
 
-    time.sleep(1.1)
+    clock.advance(60)
 
-    assert drs.request("POST", "batch-status", {"jobs": ["x"]}, token=token).status_code == 401
+    assert inproc_drs.request("POST", "batch-status", {"jobs": ["x"]}, token=token).status_code == 401
 
 
 def test_projects_lists_the_project_by_region_name(emulator: EmulatorProcess, admin: EmulatorAdmin) -> None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
-from emulator_helpers import UNKNOWN_JOB, SignedDrs
+import pytest
+from emulator_helpers import UNKNOWN_JOB, FakeClock, SignedDrs
 from emulator_helpers import items_by_id as _items
 
-from pulumi_drs.emulator import EmulatorAdmin
+from pulumi_drs.emulator import EmulatorAdmin, InProcessEmulator
 
 
 def test_start_answers_202_with_the_documented_body(drs: SignedDrs, manual: EmulatorAdmin) -> None:
@@ -24,7 +23,7 @@ def test_start_answers_202_with_the_documented_body(drs: SignedDrs, manual: Emul
 def test_each_accepted_start_counts(drs: SignedDrs, manual: EmulatorAdmin) -> None:
     job = manual.create_jobs(1)[0]["id"]
     drs.start(job)
-    manual.set_status(job, "START_JOB_FAILED")
+    manual.set_status(job, "CONFIGURATION")
     drs.start(job)
 
     assert manual.get_job(job)["start_count"] == 2
@@ -44,16 +43,18 @@ def test_unknown_job_fails_with_m05003(drs: SignedDrs, manual: EmulatorAdmin) ->
     assert items[unknown]["error_msg"]
 
 
-def test_every_item_failing_answers_400_with_the_batch_body(drs: SignedDrs, manual: EmulatorAdmin) -> None:
-    unknown = UNKNOWN_JOB
+def test_every_item_failing_still_answers_202_with_the_failures(drs: SignedDrs, manual: EmulatorAdmin) -> None:
+    running = manual.create_jobs(1, status="INCRE_TRANSFER_STARTED")[0]["id"]
 
-    response = drs.start(unknown)
+    response = drs.start(UNKNOWN_JOB, running)
 
-    assert response.status_code == 400
+    assert response.status_code == 202
     body = response.json()
-    assert body["count"] == 1
-    assert body["results"][0]["error_code"] == "DRS.M05003"
-    assert body["results"][0]["status"] == "failed"
+    assert body["count"] == 2
+    assert [(r["status"], r["error_code"]) for r in body["results"]] == [
+        ("failed", "DRS.M05003"),
+        ("failed", "DRS.M00304"),
+    ]
 
 
 def test_released_or_deleted_job_fails_with_m05004(drs: SignedDrs, manual: EmulatorAdmin) -> None:
@@ -67,19 +68,17 @@ def test_released_or_deleted_job_fails_with_m05004(drs: SignedDrs, manual: Emula
     assert items[deleted]["error_code"] == "DRS.M05004"
 
 
-def test_duplicate_job_in_one_request_fails_with_m00301_and_starts_once(
+def test_duplicate_job_in_one_request_fails_the_request_with_400_m00301(
     drs: SignedDrs, manual: EmulatorAdmin
 ) -> None:
-    job = manual.create_jobs(1)[0]["id"]
+    job, other = (j["id"] for j in manual.create_jobs(2))
 
-    response = drs.start(job, job)
+    response = drs.start(job, other, job)
 
-    assert response.status_code == 202
-    first, second = response.json()["results"]
-    assert first == {"id": job, "status": "success"}
-    assert second["status"] == "failed"
-    assert second["error_code"] == "DRS.M00301"
-    assert manual.get_job(job)["start_count"] == 1
+    assert response.status_code == 400
+    assert response.json()["error_code"] == "DRS.M00301"
+    assert job in response.json()["error_msg"]
+    assert [manual.get_job(j)["start_count"] for j in (job, other)] == [0, 0]
 
 
 def test_parent_task_fails_with_m00307(drs: SignedDrs, manual: EmulatorAdmin) -> None:
@@ -103,21 +102,16 @@ def test_job_not_in_a_startable_status_fails_with_m00304(drs: SignedDrs, manual:
     assert manual.get_job(running)["start_count"] == 0
 
 
-def test_start_job_failed_and_waiting_jobs_can_be_started_again(
-    drs: SignedDrs, manual: EmulatorAdmin
-) -> None:
-    failed, waiting = (j["id"] for j in manual.create_jobs(2))
-    manual.set_status(failed, "START_JOB_FAILED", error_code="DRS.M05066")
-    manual.set_status(waiting, "WAITING_FOR_START")
+@pytest.mark.parametrize("status", ["START_JOB_FAILED", "WAITING_FOR_START", "STARTJOBING", "PAUSING"])
+def test_only_a_configured_job_can_be_started(drs: SignedDrs, manual: EmulatorAdmin, status: str) -> None:
+    ok, other = (j["id"] for j in manual.create_jobs(2))
+    manual.set_status(other, status)
 
-    response = drs.start(failed, waiting)
+    items = _items(drs.start(ok, other))
 
-    assert response.json()["results"] == [
-        {"id": failed, "status": "success"},
-        {"id": waiting, "status": "success"},
-    ]
-    assert manual.get_job(failed)["error_code"] is None
-    assert manual.get_job(waiting)["status"] == "STARTJOBING"
+    assert items[ok]["status"] == "success"
+    assert (items[other]["status"], items[other]["error_code"]) == ("failed", "DRS.M00304")
+    assert manual.get_job(other)["status"] == status
 
 
 def test_start_time_in_seconds_fails_with_m00202(drs: SignedDrs, manual: EmulatorAdmin) -> None:
@@ -146,25 +140,27 @@ def test_empty_or_zero_or_past_start_time_starts_now(drs: SignedDrs, manual: Emu
     assert {manual.get_job(j)["status"] for j in (empty, zero, past)} == {"STARTJOBING"}
 
 
-def test_future_start_time_waits_then_progresses(drs: SignedDrs, admin: EmulatorAdmin) -> None:
-    admin.settings(transition_seconds=0.05)
-    job = admin.create_jobs(1)[0]["id"]
-    start_at_ms = int((time.time() + 1.0) * 1000)
+def test_future_start_time_waits_then_progresses(
+    inproc: InProcessEmulator, inproc_drs: SignedDrs, clock: FakeClock
+) -> None:
+    job = inproc.admin.create_jobs(1)[0]["id"]
+    start_at_ms = int((clock.now + 60) * 1000)
 
-    response = drs.start({"job_id": job, "start_time": str(start_at_ms)})
+    response = inproc_drs.start({"job_id": job, "start_time": str(start_at_ms)})
 
     assert response.status_code == 202
-    assert drs.status_of(job) == "WAITING_FOR_START"
-    time.sleep(1.5)
-    assert drs.status_of(job) == "INCRE_TRANSFER_STARTED"
+    clock.advance(59)
+    assert inproc_drs.status_of(job) == "WAITING_FOR_START"
+    detail = inproc_drs.detail([job]).json()["results"][0]
+    assert detail["inst_info"]["start_time"] == str(start_at_ms)
+    clock.advance(1 + 10 + 10)
+    assert inproc_drs.status_of(job) == "INCRE_TRANSFER_STARTED"
 
 
-def test_fail_start_job_ends_in_start_job_failed_with_its_error(drs: SignedDrs, admin: EmulatorAdmin) -> None:
-    admin.settings(transition_seconds=0.05)
-    job = admin.create_jobs(1, fail_start=True)[0]["id"]
+def test_fail_start_job_ends_in_start_job_failed_with_its_error(drs: SignedDrs, stepped: EmulatorAdmin) -> None:
+    job = stepped.create_jobs(1, fail_start=True)[0]["id"]
 
     assert drs.start(job).json()["results"][0]["status"] == "success"
-    time.sleep(0.3)
 
     result = drs.status([job]).json()["results"][0]
     assert result["status"] == "START_JOB_FAILED"
@@ -179,7 +175,11 @@ def _dr_pair(admin: EmulatorAdmin, forward_status: str, rpo: int = 5, rto: int =
     forward = admin.create_jobs(1, db_use_type="cloudDataGuard", rpo=rpo, rto=rto)[0]["id"]
     admin.set_status(forward, forward_status)
     backward = admin.create_jobs(1, forward_job_id=forward)[0]
-    assert (backward["job_direction"], backward["db_use_type"]) == ("down", "cloudDataGuard")
+    assert (backward["job_direction"], backward["db_use_type"], backward["multi_write"]) == (
+        "down",
+        "cloudDataGuard",
+        True,
+    )
     return forward, backward["id"]
 
 
@@ -214,3 +214,21 @@ def test_dr_backward_task_fails_with_m00304_when_rpo_or_rto_is_60s(
     for backward in (slow_rpo, slow_rto):
         assert items[backward]["error_code"] == "DRS.M00304"
         assert "RPO and RTO" in items[backward]["error_msg"]
+
+
+def test_dr_backward_task_whose_forward_task_is_unknown_fails_with_m00304(
+    drs: SignedDrs, manual: EmulatorAdmin
+) -> None:
+    backward = manual.create_jobs(1, forward_job_id=UNKNOWN_JOB)[0]["id"]
+
+    item = _items(drs.start(backward))[backward]
+
+    assert item["error_code"] == "DRS.M00304"
+    assert UNKNOWN_JOB in item["error_msg"]
+
+
+def test_dr_backward_task_must_itself_be_configured(drs: SignedDrs, manual: EmulatorAdmin) -> None:
+    _, backward = _dr_pair(manual, "INCRE_TRANSFER_STARTED")
+    manual.set_status(backward, "START_JOB_FAILED")
+
+    assert _items(drs.start(backward))[backward]["error_code"] == "DRS.M00304"

@@ -106,3 +106,28 @@ def test_abort_connection_refuses_a_receive_without_a_transport() -> None:
 
     with pytest.raises(RuntimeError, match="cannot reach the connection"):
         abort_connection(receive)
+
+
+def test_status_after_fault_does_the_work_then_answers_the_error(drs: SignedDrs, manual: EmulatorAdmin) -> None:
+    job = manual.create_jobs(1)[0]["id"]
+    manual.add_fault("batch-starting", "status_after")
+
+    response = drs.start(job)
+
+    assert response.status_code == 500
+    assert response.json() == {"error_code": "DRS.M00004", "error_msg": "Service abnormal."}
+    assert manual.get_job(job)["start_count"] == 1
+    assert manual.get_job(job)["status"] == "STARTJOBING"
+    (entry,) = manual.requests_log()
+    assert (entry["status_code"], entry["fault"]) == (500, "status_after")
+
+
+def test_status_after_fault_answers_the_status_and_code_it_names(drs: SignedDrs, manual: EmulatorAdmin) -> None:
+    job = manual.create_jobs(1, status="INCRE_TRANSFER_STARTED")[0]["id"]
+    manual.add_fault("batch-jobs", "status_after", status=504, error_code="APIGW.0201", retry_after=1)
+
+    response = drs.delete("terminate", job)
+
+    assert (response.status_code, response.json()["error_code"]) == (504, "APIGW.0201")
+    assert response.headers["Retry-After"] == "1"
+    assert manual.get_job(job)["terminate_count"] == 1

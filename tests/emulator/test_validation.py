@@ -16,12 +16,15 @@ from pulumi_drs.emulator import EmulatorAdmin
         ("batch-status", {"jobs": "not-a-list"}),
         ("batch-progress", {"jobs": [{"nested": 1}]}),
         ("batch-retry-task", {}),
+        ("batch-rpo-and-rto", {"jobs": [1, 2]}),
+        ("", {"cur_page": "first", "db_use_type": "migration"}),
     ],
 )
 def test_malformed_body_answers_400_m00007(
     drs: SignedDrs, admin: EmulatorAdmin, operation: str, body: object
 ) -> None:
-    response = drs.request("POST", operation, body)
+    path = f"/v3/{drs.project_id}/jobs/{operation}".rstrip("/")
+    response = drs.request("POST", operation, body, path=path)
 
     assert response.status_code == 400
     assert set(response.json()) == {"error_code", "error_msg"}
@@ -36,7 +39,9 @@ def test_unparsable_body_answers_400_m00007(drs: SignedDrs, admin: EmulatorAdmin
     assert response.json()["error_code"] == "DRS.M00007"
 
 
-@pytest.mark.parametrize("operation", ["batch-starting", "batch-status", "batch-detail", "batch-progress"])
+@pytest.mark.parametrize(
+    "operation", ["batch-starting", "batch-status", "batch-detail", "batch-progress", "batch-rpo-and-rto"]
+)
 def test_empty_jobs_answers_400_m00201(drs: SignedDrs, admin: EmulatorAdmin, operation: str) -> None:
     response = drs.request("POST", operation, {"jobs": []})
 

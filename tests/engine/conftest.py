@@ -25,10 +25,18 @@ def admin(emulator: EmulatorProcess) -> EmulatorAdmin:
 
 
 @pytest.fixture
-def new_stack(tmp_path: Path, emulator: EmulatorProcess) -> Callable[..., EngineStack]:
+def api_version(request: pytest.FixtureRequest) -> str:
+    """The DRS API version the stacks use: v3 unless a test module parametrizes it (indirect)."""
+    return str(getattr(request, "param", "v3"))
+
+
+@pytest.fixture
+def new_stack(tmp_path: Path, emulator: EmulatorProcess, api_version: str) -> Callable[..., EngineStack]:
     def make(config: dict[str, tuple[str, bool]] | None = None, program: Callable[[dict[str, Any]], None]
              = batch_program, env: dict[str, str] | None = None) -> EngineStack:
-        return make_stack(tmp_path, program, emulator_config(emulator) if config is None else config, env=env)
+        config = emulator_config(emulator) if config is None else dict(config)
+        config.setdefault("drs:apiVersion", (api_version, False))
+        return make_stack(tmp_path, program, config, env=env)
 
     return make
 

@@ -7,35 +7,38 @@ from collections.abc import Callable
 import pytest
 from pulumi import automation as auto
 
-from drs_testing.e2e import SK, calls, emulator_config, start_counts
+from drs_testing.e2e import SK, emulator_config, start_calls, start_counts, terminate_calls
 from drs_testing.engine import EngineStack
 from pulumi_drs.emulator import EmulatorAdmin
 
 RUNNING = "INCRE_TRANSFER_STARTED"
+"""Batches whose outputs a test compares wait="incremental": the emulator's steps are timed, so a "running"
+wait may end in FULL_TRANSFER_STARTED or in INCRE_TRANSFER_STARTED; an incremental one ends here."""
+pytestmark = pytest.mark.parametrize("api_version", ["v3", "v5"], indirect=True)
 
 
 def test_preview_starts_nothing_then_up_starts_each_job_once_and_converges(
         admin: EmulatorAdmin, new_stack: Callable[..., EngineStack]) -> None:
     job_ids = [j["id"] for j in admin.create_jobs(3)]
     es = new_stack()
-    es.program_args["batches"] = {"orders": {"job_ids": job_ids}}
+    es.program_args["batches"] = {"orders": {"job_ids": job_ids, "wait": "incremental"}}
 
     preview = es.preview()
     assert preview.change_summary.get("create") == 2  # the stack and the batch
-    assert calls(admin, "batch-starting") == []
+    assert start_calls(admin) == []
 
     up = es.up()
     assert up.summary.resource_changes == {"create": 2}
     assert up.outputs["orders_statuses"].value == {j: RUNNING for j in job_ids}
     assert up.outputs["orders_count"].value == 3
     assert start_counts(admin, job_ids) == {j: 1 for j in job_ids}
-    assert len(calls(admin, "batch-starting")) == 1  # one batch call for the three jobs
+    assert len(start_calls(admin)) == 1  # one batch call for the three jobs
 
     admin.clear_requests()
     assert es.preview().change_summary == {"same": 2}
     again = es.up()
     assert again.summary.resource_changes == {"same": 2}
-    assert calls(admin, "batch-starting") == []
+    assert start_calls(admin) == []
     assert start_counts(admin, job_ids) == {j: 1 for j in job_ids}
 
 
@@ -43,7 +46,7 @@ def test_drift_is_recorded_by_refresh_shown_by_preview_and_repaired_by_up(
         admin: EmulatorAdmin, new_stack: Callable[..., EngineStack]) -> None:
     job_ids = [j["id"] for j in admin.create_jobs(2)]
     es = new_stack()
-    es.program_args["batches"] = {"orders": {"job_ids": job_ids}}
+    es.program_args["batches"] = {"orders": {"job_ids": job_ids, "wait": "incremental"}}
     es.up()
     admin.set_status(job_ids[1], "PAUSING")
 
@@ -66,21 +69,21 @@ def test_adding_a_job_starts_only_it_and_removing_one_stops_nothing(
         admin: EmulatorAdmin, new_stack: Callable[..., EngineStack]) -> None:
     a, b, c = (j["id"] for j in admin.create_jobs(3))
     es = new_stack()
-    es.program_args["batches"] = {"orders": {"job_ids": [a, b]}}
+    es.program_args["batches"] = {"orders": {"job_ids": [a, b], "wait": "incremental"}}
     es.up()
     admin.clear_requests()
 
-    es.program_args["batches"] = {"orders": {"job_ids": [a, b, c]}}
+    es.program_args["batches"] = {"orders": {"job_ids": [a, b, c], "wait": "incremental"}}
     es.up()
-    started = [r["job_ids"] for r in calls(admin, "batch-starting")]
+    started = [r["job_ids"] for r in start_calls(admin)]
     assert started == [[c]]
     assert start_counts(admin, [a, b, c]) == {a: 1, b: 1, c: 1}
 
     admin.clear_requests()
-    es.program_args["batches"] = {"orders": {"job_ids": [a, c]}}
+    es.program_args["batches"] = {"orders": {"job_ids": [a, c], "wait": "incremental"}}
     up = es.up()
     assert up.outputs["orders_statuses"].value == {a: RUNNING, c: RUNNING}
-    assert calls(admin, "batch-jobs") == [] and calls(admin, "batch-starting") == []
+    assert terminate_calls(admin) == [] and start_calls(admin) == []
     assert admin.get_job(b)["status"] == RUNNING
 
 
@@ -90,7 +93,7 @@ def test_destroy_stops_nothing_by_default(admin: EmulatorAdmin, new_stack: Calla
     es.program_args["batches"] = {"orders": {"job_ids": job_ids}}
     es.up()
     es.destroy()
-    assert calls(admin, "batch-jobs") == []
+    assert terminate_calls(admin) == []
     assert all(admin.get_job(j)["status"] == RUNNING for j in job_ids)
     assert "keep running" in es.text()
 
@@ -113,7 +116,7 @@ def test_a_batch_over_running_jobs_adopts_them_without_a_start(admin: EmulatorAd
     es.program_args["batches"] = {"adopted": {"job_ids": job_ids}}
     up = es.up()
     assert up.outputs["adopted_statuses"].value == {j: RUNNING for j in job_ids}
-    assert calls(admin, "batch-starting") == []
+    assert start_calls(admin) == []
     assert es.preview().change_summary == {"same": 2}
     es.refresh()
     assert es.preview().change_summary == {"same": 2}
@@ -131,16 +134,16 @@ def test_a_dependent_dr_pair_previews_with_unknowns_and_deploys_in_order(
 
         fwd = StartedJobBatch("forward", job_ids=[forward], wait="incremental")
         # The backward task's ID flows from the forward batch's outputs: unknown at the first preview.
-        bwd = StartedJobBatch("backward", job_ids=fwd.job_statuses.apply(lambda _: [backward]))
+        bwd = StartedJobBatch("backward", job_ids=fwd.job_statuses.apply(lambda _: [backward]), wait="incremental")
         pulumi.export("backward_statuses", bwd.job_statuses)
 
     es = new_stack(program=program)
     preview = es.preview()
     assert preview.change_summary.get("create") == 3
-    assert calls(admin, "batch-starting") == []
+    assert start_calls(admin) == []
     up = es.up()
     assert up.outputs["backward_statuses"].value == {backward: RUNNING}
-    log = [r["job_ids"] for r in calls(admin, "batch-starting")]
+    log = [r["job_ids"] for r in start_calls(admin)]
     assert log == [[forward], [backward]]
 
 
@@ -175,7 +178,7 @@ def test_a_job_drs_does_not_know_fails_preview_with_its_id(admin: EmulatorAdmin,
     with pytest.raises(auto.CommandError) as err:
         es.preview()
     assert ghost in str(err.value) and "does not know this job" in str(err.value)
-    assert calls(admin, "batch-starting") == []
+    assert start_calls(admin) == []
 
 
 def test_missing_credentials_fail_with_a_clear_message(admin: EmulatorAdmin, emulator: object,
@@ -236,7 +239,7 @@ def test_get_reads_existing_jobs_without_managing_them(admin: EmulatorAdmin,
     es = new_stack(program=program)
     up = es.up()
     assert up.outputs["statuses"].value == {running: RUNNING, ghost: "NOT_FOUND"}
-    assert calls(admin, "batch-starting") == []
+    assert start_calls(admin) == []
     es.destroy()
     assert admin.get_job(running)["terminate_count"] == 0
 
@@ -249,7 +252,19 @@ def test_project_id_is_looked_up_from_the_region(admin: EmulatorAdmin, emulator:
     config["drs:region"] = ("cn-north-4", False)  # the emulator's IAM project name
     config["drs:iamEndpoint"] = (emulator.url, False)  # type: ignore[attr-defined]
     es = new_stack(config=config)
-    es.program_args["batches"] = {"orders": {"job_ids": [job]}}
+    es.program_args["batches"] = {"orders": {"job_ids": [job], "wait": "incremental"}}
     up = es.up()
     assert up.outputs["orders_statuses"].value == {job: RUNNING}
     assert any(r["path"] == "/v3/projects" for r in admin.requests_log())
+
+
+def test_a_lost_start_answer_never_causes_a_second_start(admin: EmulatorAdmin, api_version: str,
+                                                         new_stack: Callable[..., EngineStack]) -> None:
+    job_ids = [j["id"] for j in admin.create_jobs(3)]
+    admin.add_fault("batch-starting" if api_version == "v3" else "jobs/action", "drop_after")
+    es = new_stack()
+    es.program_args["batches"] = {"orders": {"job_ids": job_ids}}
+    up = es.up()
+    assert set(up.outputs["orders_statuses"].value.values()) <= {"FULL_TRANSFER_STARTED", RUNNING}
+    assert start_counts(admin, job_ids) == {j: 1 for j in job_ids}
+    assert [r["fault"] for r in start_calls(admin)] == ["drop_after"]

@@ -1,19 +1,27 @@
-"""DrsClient against the emulator over real HTTP: every operation, paging, every fault mode, auth."""
+"""The DRS client (`pulumi_drs.api.connect`) against the emulator over real HTTP (a child process): every
+operation, paging, every fault mode on starts and reads, and each way to authenticate.
+
+The emulator takes a status step at every status read of a job (`--transition-seconds 0`), so what a read
+shows is exact and no test waits for a status to change.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
-from drs_testing.e2e import AK, PROJECT_ID, SK, emulator_for_tests, fresh, start_counts
-from pulumi_drs import wire
-from pulumi_drs.client import DrsClient
+from drs_testing.e2e import AK, PROJECT_ID, SK, calls, emulator_for_tests, start_counts
+from pulumi_drs import api as api_module
+from pulumi_drs.api import DrsApi, connect
+from pulumi_drs.api.base import Act, Outcome
 from pulumi_drs.emulator import EmulatorAdmin, EmulatorProcess
 from pulumi_drs.errors import (
     AuthenticationError,
     ConnectionDroppedError,
+    DrsError,
     PermissionDeniedError,
     ReadTimeoutError,
     ServerError,
@@ -22,186 +30,216 @@ from pulumi_drs.errors import (
 from pulumi_drs.settings import Settings
 
 USER, PASSWORD, DOMAIN, TOKEN = "ci-user", "ci-password-value", "ci-domain", "raw-token-value-0123"
+REGION = "ap-southeast-1"
+GHOST = "12345678-0000-4000-8000-0000000jb101"
 
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[EmulatorProcess]:
     with emulator_for_tests(0, "--user-name", USER, "--password", PASSWORD, "--domain-name", DOMAIN,
-                       "--auth-token", TOKEN, "--region", "ap-southeast-1") as emu:
+                            "--auth-token", TOKEN, "--region", REGION) as emu:
         yield emu
 
 
 @pytest.fixture
-def admin(emulator: EmulatorProcess) -> EmulatorAdmin:
-    return fresh(emulator.admin, 0)
+def admin(emulator: EmulatorProcess, monkeypatch: pytest.MonkeyPatch) -> EmulatorAdmin:
+    """No job, fault, logged request or changed setting from an earlier test; no project ID looked up."""
+    monkeypatch.setattr(api_module, "_project_ids", {})
+    emulator.admin.reset()
+    return emulator.admin
 
 
-def client_for(emulator: EmulatorProcess, **overrides: Any) -> DrsClient:
+def client_for(emulator: EmulatorProcess, **overrides: Any) -> DrsApi:
     explicit: dict[str, object | None] = {
         "endpoint": emulator.url, "project_id": PROJECT_ID, "access_key": AK, "secret_key": SK,
         "backoff_factor": 0.01, "backoff_max": 0.05, "max_retries": 4, "read_timeout": 2.0,
     }
     explicit.update(overrides)
-    return DrsClient(Settings.resolve(explicit=explicit, config={}, env={}))
+    return connect(Settings.resolve(explicit=explicit, config={}, env={}))
+
+
+def new_jobs(admin: EmulatorAdmin, count: int, **spec: Any) -> list[str]:
+    return [j["id"] for j in admin.create_jobs(count, **spec)]
 
 
 def starts(admin: EmulatorAdmin, job_ids: list[str]) -> list[int]:
     return list(start_counts(admin, job_ids).values())
 
 
+def all_accepted(outcomes: dict[str, Outcome]) -> bool:
+    return all(o.accepted for o in outcomes.values())
+
+
+def until(done: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
+    """Poll the emulator for a request still on its way (a late copy of a timed-out request)."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+# --- operations ---------------------------------------------------------------------------------------
+
+
 def test_start_then_status_in_input_order(emulator: EmulatorProcess, admin: EmulatorAdmin) -> None:
-    job_ids = [j["id"] for j in admin.create_jobs(3)]
-    client = client_for(emulator)
-    results = client.start_jobs([wire.StartInfo(job_id=j) for j in reversed(job_ids)])
-    assert [r.id for r in results] == list(reversed(job_ids))
-    assert {r.status for r in results} == {"success"}
-    statuses = client.job_statuses(job_ids)
-    assert list(statuses) == job_ids
-    assert all(s.status for s in statuses.values())
-    assert starts(admin, job_ids) == [1, 1, 1]
+    job_ids = new_jobs(admin, 3)
+    api = client_for(emulator)
+    outcomes = api.act(Act.START, job_ids[::-1])
+    assert list(outcomes) == job_ids[::-1] and all(o.accepted and o.note is None for o in outcomes.values())
+    statuses = api.read_statuses(job_ids)
+    assert {j: v.status for j, v in statuses.items()} == {j: "FULL_TRANSFER_STARTED" for j in job_ids}
+    assert list(statuses) == job_ids and starts(admin, job_ids) == [1, 1, 1]
 
 
-@pytest.mark.parametrize("count", [7, 150])
-def test_status_and_detail_see_every_job_past_the_default_page_and_past_100(
-        emulator: EmulatorProcess, admin: EmulatorAdmin, count: int) -> None:
-    job_ids = [j["id"] for j in admin.create_jobs(count)]
-    client = client_for(emulator)
-    statuses = client.job_statuses(job_ids)
-    details = client.job_details(job_ids)
-    assert set(statuses) == set(job_ids) == set(details)
-    assert all(s.status == "CONFIGURATION" for s in statuses.values())
-    bodies = [r for r in admin.requests_log() if r["path"].endswith("batch-status")]
-    assert len(bodies) == -(-count // 100)  # one request per 100 jobs
+@pytest.mark.parametrize(("count", "per_page", "requests_each"), [(7, 100, 1), (150, 100, 2), (25, 7, 4)])
+def test_status_and_detail_see_every_job_past_a_page_and_past_100(
+        emulator: EmulatorProcess, admin: EmulatorAdmin, count: int, per_page: int, requests_each: int) -> None:
+    job_ids = new_jobs(admin, count)
+    admin.settings(max_per_page=per_page)
+    api = client_for(emulator)
+    statuses, details = api.read_statuses(job_ids), api.read_details(job_ids)
+    assert {j: v.status for j, v in statuses.items()} == {j: "CONFIGURATION" for j in job_ids}
+    assert {j: d.status for j, d in details.items()} == {j: "CONFIGURATION" for j in job_ids}
+    assert len(calls(admin, "batch-status")) == requests_each == len(calls(admin, "batch-detail"))
 
 
 def test_starting_250_jobs_takes_three_calls(emulator: EmulatorProcess, admin: EmulatorAdmin) -> None:
-    job_ids = [j["id"] for j in admin.create_jobs(250)]
-    results = client_for(emulator).start_jobs([wire.StartInfo(job_id=j) for j in job_ids])
-    assert [r.id for r in results] == job_ids and {r.status for r in results} == {"success"}
-    assert len([r for r in admin.requests_log() if r["path"].endswith("batch-starting")]) == 3
+    job_ids = new_jobs(admin, 250)
+    outcomes = client_for(emulator).act(Act.START, job_ids)
+    assert list(outcomes) == job_ids and all_accepted(outcomes)
+    assert [len(c["job_ids"]) for c in calls(admin, "batch-starting")] == [100, 100, 50]
+    assert set(starts(admin, job_ids)) == {1}
 
 
-def test_per_item_refusals_come_back_as_results(emulator: EmulatorProcess, admin: EmulatorAdmin) -> None:
-    ok = admin.create_jobs(1)[0]["id"]
-    released = admin.create_jobs(1, status="RELEASE_RESOURCE_COMPLETE")[0]["id"]
-    ghost = "12345678-0000-4000-8000-0000000jb101"
-    results = client_for(emulator).start_jobs([wire.StartInfo(job_id=j) for j in (ok, released, ghost)])
-    by_id = {r.id: r for r in results}
-    assert by_id[ok].status == "success"
-    assert (by_id[released].status, by_id[released].error_code) == ("failed", "DRS.M05004")
-    assert (by_id[ghost].status, by_id[ghost].error_code) == ("failed", "DRS.M05003")
+def test_per_item_refusals_come_back_per_job(emulator: EmulatorProcess, admin: EmulatorAdmin) -> None:
+    [ok] = new_jobs(admin, 1)
+    [released] = new_jobs(admin, 1, status="RELEASE_RESOURCE_COMPLETE")
+    [running] = new_jobs(admin, 1, status="INCRE_TRANSFER_STARTED")
+    outcomes = client_for(emulator).act(Act.START, [ok, released, GHOST, running])
+    assert [(o.accepted, o.error_code) for o in outcomes.values()] == [
+        (True, None), (False, "DRS.M05004"), (False, "DRS.M05003"), (False, "DRS.M00304")]
+    assert [c["status_code"] for c in calls(admin, "batch-starting")] == [202]
 
 
-def test_all_items_refused_400_batch_body_is_still_per_job(emulator: EmulatorProcess, admin: EmulatorAdmin) -> None:
-    running = admin.create_jobs(1, status="INCRE_TRANSFER_STARTED")[0]["id"]
-    [result] = client_for(emulator).start_jobs([wire.StartInfo(job_id=running)])
-    assert (result.status, result.error_code) == ("failed", "DRS.M00304")
-    assert admin.requests_log()[-1]["status_code"] == 400
+def test_unknown_jobs_are_reported_not_raised(emulator: EmulatorProcess, admin: EmulatorAdmin) -> None:
+    api = client_for(emulator)
+    view, detail = api.read_statuses([GHOST])[GHOST], api.read_details([GHOST])[GHOST]
+    assert (view.status, view.error_code) == (None, "DRS.M05003") == (detail.status, detail.error_code)
+    assert [c["status_code"] for c in calls(admin, "batch-detail")] == [400]  # a batch-shaped 400
 
 
-def test_unknown_jobs_are_reported_not_raised(emulator: EmulatorProcess) -> None:
-    ghost = "12345678-0000-4000-8000-0000000jb101"
-    client = client_for(emulator)
-    assert client.job_statuses([ghost])[ghost].error_code == "DRS.M05003"
-    assert client.job_details([ghost])[ghost].status is None
+def test_resume_runs_a_paused_job_and_terminate_releases_it(emulator: EmulatorProcess, admin: EmulatorAdmin) -> None:
+    [paused] = new_jobs(admin, 1, status="PAUSING")
+    api = client_for(emulator)
+    assert all_accepted(api.act(Act.RESUME, [paused]))
+    assert api.read_statuses([paused])[paused].status == "INCRE_TRANSFER_STARTED"
+    assert all_accepted(api.act(Act.TERMINATE, [paused]))
+    assert api.read_statuses([paused])[paused].status == "RELEASE_RESOURCE_COMPLETE"
+    assert (admin.get_job(paused)["retry_count"], admin.get_job(paused)["terminate_count"]) == (1, 1)
 
 
-def test_retry_resumes_and_terminate_releases(emulator: EmulatorProcess, admin: EmulatorAdmin) -> None:
-    paused = admin.create_jobs(1, status="PAUSING")[0]["id"]
-    client = client_for(emulator)
-    assert [r.status for r in client.retry_jobs([paused])] == ["success"]
-    assert client.job_statuses([paused])[paused].status in ("PAUSING", "INCRE_TRANSFER_STARTED")
-    assert [r.status for r in client.terminate_jobs([paused])] == ["success"]
-    assert admin.get_job(paused)["terminate_count"] == 1
+# --- faults ---------------------------------------------------------------------------------------------
+
+START_FAULTS: dict[str, tuple[dict[str, Any], int]] = {
+    "500": ({"mode": "status", "status": 500, "times": 2}, 3),
+    "503-burst": ({"mode": "status", "status": 503, "times": 3}, 4),
+    "429-retry-after": ({"mode": "status", "status": 429, "retry_after": 0.1}, 2),
+    "M01503": ({"mode": "status", "status": 400, "error_code": "DRS.M01503", "times": 2}, 3),
+    "drop-before": ({"mode": "drop_before"}, 2),
+    "drop-after-lost-answer": ({"mode": "drop_after"}, 1),
+    "502-after-the-work": ({"mode": "status_after", "status": 502}, 1),
+    "slower-than-the-read-timeout": ({"mode": "delay", "delay_seconds": 1.5}, 2),
+}
+"""Fault on batch-starting -> how many start requests reach DRS (the slow first one lands after the re-send)."""
 
 
-@pytest.mark.parametrize(
-    ("fault", "times"),
-    [
-        ({"mode": "status", "status": 500}, 2),
-        ({"mode": "status", "status": 503}, 3),
-        ({"mode": "status", "status": 429, "retry_after": 0.1}, 1),
-        ({"mode": "status", "status": 400, "error_code": "DRS.M01503"}, 2),
-        ({"mode": "drop_before"}, 1),
-        ({"mode": "drop_after"}, 1),
-        ({"mode": "delay", "delay_seconds": 2.5}, 1),
-    ],
-    ids=["500", "503-burst", "429-retry-after", "M01503", "drop-before", "drop-after-lost-answer", "slow"],
-)
+@pytest.mark.parametrize("fault", list(START_FAULTS))
 def test_every_fault_on_batch_starting_ends_with_each_job_started_once(
-        emulator: EmulatorProcess, admin: EmulatorAdmin, fault: dict[str, Any], times: int) -> None:
-    job_ids = [j["id"] for j in admin.create_jobs(3)]
-    admin.add_fault("batch-starting", times=times, **fault)
-    results = client_for(emulator).start_jobs([wire.StartInfo(job_id=j) for j in job_ids])
-    assert {r.status for r in results} == {"success"}, results
+        emulator: EmulatorProcess, admin: EmulatorAdmin, fault: str) -> None:
+    rule, sent = START_FAULTS[fault]
+    job_ids = new_jobs(admin, 3)
+    admin.add_fault("batch-starting", **rule)
+    outcomes = client_for(emulator, read_timeout=0.5).act(Act.START, job_ids)
+    until(lambda: len(calls(admin, "batch-starting")) == sent, f"{sent} start requests")
+    assert all_accepted(outcomes), outcomes
     assert starts(admin, job_ids) == [1, 1, 1]
+    assert [c["fault"] for c in calls(admin, "batch-starting")].count(None) == sent - rule.get("times", 1)
 
 
-@pytest.mark.parametrize("fault", [{"mode": "status", "status": 503}, {"mode": "drop_before"},
-                                   {"mode": "status", "status": 429, "retry_after": 0.05}])
-def test_faults_on_reads_are_retried(emulator: EmulatorProcess, admin: EmulatorAdmin, fault: dict[str, Any]) -> None:
-    job = admin.create_jobs(1)[0]["id"]
+@pytest.mark.parametrize(("fault", "tries"), [
+    ({"mode": "status", "status": 503}, 3),
+    ({"mode": "drop_before"}, 3),
+    ({"mode": "status", "status": 429, "retry_after": 0.05}, 3),
+    ({"mode": "status", "status": 400, "error_code": "DRS.M01503"}, 3),
+], ids=["503", "drop-before", "429", "M01503"])
+def test_faults_on_reads_are_retried(emulator: EmulatorProcess, admin: EmulatorAdmin, fault: dict[str, Any],
+                                     tries: int) -> None:
+    [job] = new_jobs(admin, 1)
     admin.add_fault("batch-status", times=2, **fault)
-    assert client_for(emulator).job_statuses([job])[job].status == "CONFIGURATION"
+    assert client_for(emulator).read_statuses([job])[job].status == "CONFIGURATION"
+    assert len(calls(admin, "batch-status")) == tries
 
 
-@pytest.mark.parametrize(
-    ("fault", "error"),
-    [
-        ({"mode": "status", "status": 503}, ServerError),
-        ({"mode": "status", "status": 429}, ThrottledError),
-        ({"mode": "drop_before"}, ConnectionDroppedError),
-        ({"mode": "delay", "delay_seconds": 3}, ReadTimeoutError),
-    ],
-)
-def test_when_retries_run_out_the_error_is_clear_and_nothing_started(
-        emulator: EmulatorProcess, admin: EmulatorAdmin, fault: dict[str, Any], error: type[Exception]) -> None:
-    job = admin.create_jobs(1)[0]["id"]
-    admin.add_fault("batch-starting", times=0, **fault)
-    admin.add_fault("batch-status", times=0, **fault)
-    client = client_for(emulator, max_retries=2, read_timeout=1.0)
-    with pytest.raises(error) as exc:
-        client.start_jobs([wire.StartInfo(job_id=job)])
-    assert "retry later" in str(exc.value) or "raise" in str(exc.value)
-    admin.clear_faults()
-    assert admin.get_job(job)["start_count"] <= 1
+EXHAUSTED: dict[str, tuple[dict[str, dict[str, Any]], type[DrsError], str, int, int, int]] = {
+    "503": ({"batch-starting": {"mode": "status", "status": 503}}, ServerError,
+            "batch-starting: DRS answered HTTP 503 DRS.M00004: Service abnormal. Retry later.", 3, 2, 0),
+    "429": ({"batch-starting": {"mode": "status", "status": 429}}, ThrottledError,
+            "batch-starting: DRS answered HTTP 429 APIG.0308", 3, 0, 0),
+    "drop-before": ({"batch-starting": {"mode": "drop_before"}}, ConnectionDroppedError,
+                    "the connection closed before DRS answered", 3, 2, 0),
+    "slow": ({"batch-starting": {"mode": "delay", "delay_seconds": 1}, "batch-status": {"mode": "delay",
+             "delay_seconds": 1}}, ReadTimeoutError, "batch-status: DRS did not answer within 0.5 s", 1, 3, 1),
+}
+"""Faults for every request -> error, its text, start requests, status reads, starts that landed."""
 
 
-def test_wrong_secret_key_is_an_authentication_error_without_the_key(emulator: EmulatorProcess) -> None:
-    client = client_for(emulator, secret_key="definitely-wrong-key")
+@pytest.mark.parametrize("fault", list(EXHAUSTED))
+def test_when_retries_run_out_the_error_is_clear_and_no_job_starts_twice(
+        emulator: EmulatorProcess, admin: EmulatorAdmin, fault: str) -> None:
+    rules, error, text, start_requests, reads, landed = EXHAUSTED[fault]
+    [job] = new_jobs(admin, 1)
+    for path, rule in rules.items():
+        admin.add_fault(path, times=0, **rule)
+    with pytest.raises(error) as raised:
+        client_for(emulator, max_retries=2, read_timeout=0.5).act(Act.START, [job])
+    assert text in str(raised.value)
+    until(lambda: (len(calls(admin, "batch-starting")), len(calls(admin, "batch-status"))) == (start_requests, reads),
+          "the requests still on their way")
+    assert admin.get_job(job)["start_count"] == landed  # the slow first start landed after the client gave up
+
+
+# --- authentication -----------------------------------------------------------------------------------
+
+
+def test_wrong_secret_key_is_an_authentication_error_without_the_key(emulator: EmulatorProcess,
+                                                                     admin: EmulatorAdmin) -> None:
     with pytest.raises(AuthenticationError) as exc:
-        client.job_statuses(["12345678-0000-4000-8000-0000000jb101"])
+        client_for(emulator, secret_key="definitely-wrong-key").read_statuses([GHOST])
     text = str(exc.value)
-    assert "APIGW.0301" in text and "401" in text and "drs:secretKey" in text
+    assert "batch-status: DRS answered HTTP 401 APIGW.0301" in text and "drs:secretKey" in text
     assert "definitely-wrong-key" not in text and "definitely-wrong-key" not in repr(exc.value)
 
 
-def test_wrong_project_is_a_permission_error(emulator: EmulatorProcess) -> None:
-    client = client_for(emulator, project_id="0" * 32)
-    with pytest.raises(PermissionDeniedError, match=r"DRS\.M00261"):
-        client.job_statuses(["12345678-0000-4000-8000-0000000jb101"])
+def test_wrong_project_is_a_permission_error(emulator: EmulatorProcess, admin: EmulatorAdmin) -> None:
+    with pytest.raises(PermissionDeniedError, match=r"HTTP 403 DRS\.M00261"):
+        client_for(emulator, project_id="0" * 32).read_statuses([GHOST])
 
 
 def test_iam_password_token_and_project_lookup(emulator: EmulatorProcess, admin: EmulatorAdmin) -> None:
-    job = admin.create_jobs(1)[0]["id"]
-    settings = Settings.resolve(explicit={
-        "endpoint": emulator.url, "iam_endpoint": emulator.url, "region": "ap-southeast-1",
-        "user_name": USER, "password": PASSWORD, "domain_name": DOMAIN}, config={}, env={})
-    project_id = DrsClient(settings).project_id_for_region("ap-southeast-1")
-    assert project_id == PROJECT_ID
-    client = DrsClient(Settings.resolve(explicit={**settings.__dict__, "project_id": project_id}, config={}, env={}))
-    assert client.job_statuses([job])[job].status == "CONFIGURATION"
-    assert client.job_statuses([job])[job].status == "CONFIGURATION"
-    tokens = [r for r in admin.requests_log() if r["path"] == "/v3/auth/tokens"]
-    assert len(tokens) == 1  # one token for the lookup and both calls: cached across clients
+    [job] = new_jobs(admin, 1)
+    user = {"access_key": None, "secret_key": None, "project_id": None, "iam_endpoint": emulator.url,
+            "region": REGION, "user_name": USER, "password": PASSWORD, "domain_name": DOMAIN}
+    for api in (client_for(emulator, **user), client_for(emulator, **user)):
+        assert [api.read_statuses([job])[job].status for _ in range(2)] == ["CONFIGURATION"] * 2
+    assert [(r["method"], r["path"]) for r in admin.requests_log()] == [
+        ("POST", "/v3/auth/tokens"), ("GET", "/v3/projects")] + [
+        ("POST", f"/v3/{PROJECT_ID}/jobs/batch-status")] * 4  # one token and one lookup for both clients
 
 
-def test_raw_token(emulator: EmulatorProcess, admin: EmulatorAdmin) -> None:
-    job = admin.create_jobs(1)[0]["id"]
-    client = DrsClient(Settings.resolve(explicit={"endpoint": emulator.url, "project_id": PROJECT_ID,
-                                                  "auth_token": TOKEN}, config={}, env={}))
-    assert client.job_statuses([job])[job].status == "CONFIGURATION"
-    bad = DrsClient(Settings.resolve(explicit={"endpoint": emulator.url, "project_id": PROJECT_ID,
-                                               "auth_token": "nope"}, config={}, env={}))
-    with pytest.raises(AuthenticationError):
-        bad.job_statuses([job])
+def test_a_given_token_is_accepted_and_a_wrong_one_refused(emulator: EmulatorProcess, admin: EmulatorAdmin) -> None:
+    [job] = new_jobs(admin, 1)
+    no_keys = {"access_key": None, "secret_key": None}
+    assert client_for(emulator, auth_token=TOKEN, **no_keys).read_statuses([job])[job].status == "CONFIGURATION"
+    with pytest.raises(AuthenticationError, match=r"HTTP 401 APIGW\.0301"):
+        client_for(emulator, auth_token="nope", **no_keys).read_statuses([job])
+    assert [(r["auth"], r["status_code"]) for r in admin.requests_log()] == [("token", 200), (None, 401)]

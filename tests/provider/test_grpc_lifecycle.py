@@ -66,12 +66,18 @@ def test_full_lifecycle_over_grpc(server: DynamicProviderProcess, admin: Emulato
     assert outs["count"] == 7
     assert [r["id"] for r in outs["results"]] == job_ids
     assert all(admin.get_job(j)["start_count"] == 1 for j in job_ids)
+    inputs, failures = server.check({"job_ids": job_ids, "timeout": "5m"}, outs)  # the next preview
+    assert failures == [] and "drift" not in inputs
     assert server.diff(id_, outs, inputs) == DIFF_NONE
 
     admin.set_status(job_ids[3], "INCRE_TRANSFER_FAILED")
     _, refreshed, recorded_inputs = server.read(id_, outs)
     assert refreshed["job_statuses"][job_ids[3]] == "INCRE_TRANSFER_FAILED"
-    assert job_ids[3] not in recorded_inputs["job_ids"]  # so the next preview shows it being added back
+    recorded_inputs.pop("__provider")
+    assert recorded_inputs == {"job_ids": job_ids, "timeout": 300}  # the recorded inputs, unchanged
+    inputs, failures = server.check({"job_ids": job_ids, "timeout": "5m"}, refreshed)
+    assert failures == []
+    assert inputs["drift"] == {job_ids[3]: "INCRE_TRANSFER_FAILED"}  # the preview names the drifted job
     assert server.diff(id_, refreshed, inputs) == DIFF_SOME
 
     updated = server.update(id_, refreshed, inputs)
@@ -98,20 +104,28 @@ def test_check_names_the_property_for_bad_input(server: DynamicProviderProcess, 
     assert admin.requests_log() == []
 
 
-def test_a_failed_start_lists_the_job_and_code_and_a_rerun_converges(server: DynamicProviderProcess,
-                                                                     admin: EmulatorAdmin) -> None:
+def test_a_failed_start_lists_the_job_and_a_rerun_starts_nothing_twice(server: DynamicProviderProcess,
+                                                                       admin: EmulatorAdmin) -> None:
     good, bad = (j["id"] for j in admin.create_jobs(2))
     admin.update_job(bad, fail_start=True)
     inputs, _ = server.check({"job_ids": [good, bad]})
     with pytest.raises(grpc.RpcError) as err:
         server.create(inputs)
     text = grpc_error_text(err.value)
-    assert bad in text and "START_JOB_FAILED" in text and good not in text.split("failed while waiting")[1]
-    assert SK not in text
+    assert "BatchError: 1 job(s) could not be brought to running:\n" in text
+    assert f"\n  - job {bad}: START_JOB_FAILED: DRS could not start the job" in text
+    assert good not in text and SK not in text
 
-    admin.update_job(bad, fail_start=False)
-    _, outs = server.create(inputs)  # the engine recorded nothing: the rerun is a create again
-    assert outs["job_statuses"] == {good: RUNNING, bad: RUNNING}
+    admin.clear_requests()
+    with pytest.raises(grpc.RpcError) as again:  # the engine recorded nothing: the rerun is a create again
+        server.create(inputs)
+    assert f"job {bad}: START_JOB_FAILED" in grpc_error_text(again.value)
+    assert [r for r in admin.requests_log() if r["path"].endswith("batch-starting")] == []
+    assert [admin.get_job(j)["start_count"] for j in (good, bad)] == [1, 1]
+
+    inputs, _ = server.check({"job_ids": [good]})  # what the failure says to do: list it no more
+    _, outs = server.create(inputs)
+    assert outs["job_statuses"] == {good: RUNNING}
     assert admin.get_job(good)["start_count"] == 1
 
 

@@ -1,4 +1,5 @@
-"""Shared pieces of the reliability tests: fast client tuning, start counts, log queries, child deploys.
+"""Shared pieces of the reliability tests: fast client tuning, start counts, log queries, child deploys,
+a fixed address in front of a restartable emulator, and an emulator served from a thread of this process.
 
 A deploy can run in a child Python process (`deploy_child.py`) in its own process group, so a test can
 SIGKILL the whole engine (CLI, language host, provider) or run several stacks truly in parallel.
@@ -12,6 +13,7 @@ import math
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -25,11 +27,9 @@ import uvicorn
 
 from drs_testing import e2e
 from drs_testing.e2e import AK, PROJECT_ID, SK, start_counts
-from pulumi_drs import wire
-from pulumi_drs.emulator import EmulatorAdmin, EmulatorProcess
+from pulumi_drs.emulator import EmulatorAdmin, EmulatorConfig, EmulatorProcess, build_state, create_app
 from pulumi_drs.emulator import exceptions as emulator_errors
-from pulumi_drs.emulator.app import build_state, create_app
-from pulumi_drs.emulator.config import EmulatorConfig
+from pulumi_drs.emulator.items import StartItem
 
 RUNNING = "INCRE_TRANSFER_STARTED"
 HERE = Path(__file__).resolve().parent
@@ -53,7 +53,9 @@ def emulator_args(*extra: str) -> list[str]:
 
 
 def fresh(admin: EmulatorAdmin) -> EmulatorAdmin:
-    """The admin API of an emulator with no fault, an empty request log and the tests' settings."""
+    """The admin API of an emulator with no fault, an empty request log and the tests' settings (no status
+    held, a step every `TRANSITION_SECONDS`), whatever an earlier test changed."""
+    admin.settings(hold_statuses=[], reads_per_step=1)
     return e2e.fresh(admin, float(TRANSITION_SECONDS))
 
 
@@ -94,13 +96,123 @@ def wait_until(predicate: Callable[[], bool], timeout: float, what: str, interva
         time.sleep(interval)
 
 
-def restart(emulator: EmulatorProcess, *args: str, down_seconds: float = 0.0,
-            sig: int = signal.SIGKILL) -> EmulatorProcess:
-    """Kill `emulator` with `sig` and start a new one with `args` on the same port."""
-    port = emulator.url.rsplit(":", 1)[1]
-    emulator.stop(sig=sig)
-    time.sleep(down_seconds)
-    return EmulatorProcess(*args, "--port", port).start()
+def operations(log: Sequence[Mapping[str, Any]], job_id: str | None = None) -> list[str]:
+    """The last path segment of each logged request (naming `job_id`, if given), in order."""
+    return [r["path"].rsplit("/", 1)[1] for r in log if job_id is None or job_id in r["job_ids"]]
+
+
+def waiting_after_start(log: Sequence[Mapping[str, Any]]) -> bool:
+    """The log shows a start request and a status read after it: an up in its wait for the jobs."""
+    ops = operations(log)
+    return "batch-starting" in ops and "batch-status" in ops[ops.index("batch-starting"):]
+
+
+def hold_in_flight(admin: EmulatorAdmin, operation: str) -> None:
+    """The next `operation` request waits in the emulator's gateway (a one-time 1 h delay, before any
+    work), until the emulator is stopped."""
+    admin.add_fault(operation, mode="delay", delay_seconds=3600, times=1)
+
+
+def fault_taken(admin: EmulatorAdmin) -> bool:
+    """Every fault rule was used up: the request it holds has reached the emulator."""
+    return not admin.session.get(f"{admin.url}/faults", timeout=5).json()["faults"]
+
+
+class StableFront:
+    """A fixed address for DRS in front of whichever emulator process serves now, so a test can kill and
+    restart the emulator (on any free port) while the engine keeps its configured endpoint.
+
+    The listening socket is the test's for the whole test: no other process can take the port between
+    two emulator processes (a killed emulator's port, reused, could be). Bytes are relayed both ways; a
+    connection the emulator drops is dropped on the client too. With no emulator behind it (`serve(None)`),
+    each connection is accepted and reset at once, as a DRS that is down; `refused` counts them."""
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        self._upstream: tuple[str, int] | None = None
+        self._lock = threading.Lock()
+        self.refused = 0
+        self._cut = False
+        self._open: set[socket.socket] = set()
+        self._closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def serve(self, emulator: EmulatorProcess | None) -> None:
+        """Relay new connections to `emulator` (None: reset them)."""
+        if emulator is None:
+            self._upstream = None
+            return
+        host, port = emulator.url.removeprefix("http://").rsplit(":", 1)
+        self._upstream = (host, int(port))
+
+    def cut_next_answer(self) -> None:
+        """The next answer from the emulator reaches the client only up to the first byte of its body: then
+        the connection is reset, as when DRS (or anything on the way) dies while answering."""
+        self._cut = True
+
+    def close(self) -> None:
+        self._closed = True
+        self._listener.close()
+        with self._lock:
+            for sock in list(self._open):
+                _reset(sock)
+
+    def __enter__(self) -> StableFront:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _accept(self) -> None:
+        while not self._closed:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            upstream = self._upstream
+            try:
+                server = socket.create_connection(upstream, timeout=5) if upstream else None
+            except OSError:
+                server = None
+            if server is None:
+                with self._lock:
+                    self.refused += 1
+                _reset(client)
+                continue
+            server.settimeout(None)
+            with self._lock:
+                self._open.update((client, server))
+            threading.Thread(target=self._relay, args=(client, server), daemon=True).start()
+            threading.Thread(target=self._relay, args=(server, client, True), daemon=True).start()
+
+    def _relay(self, source: socket.socket, target: socket.socket, answers: bool = False) -> None:
+        head = b""
+        try:
+            while data := source.recv(65536):
+                if answers and self._cut:
+                    head += data
+                    if b"\r\n\r\n" in head:
+                        self._cut = False
+                        target.sendall(head[:head.index(b"\r\n\r\n") + 5])
+                        break
+                    continue
+                target.sendall(data)
+        except OSError:
+            pass
+        with self._lock:  # one side ended: end both at once, as a dropped connection
+            for sock in (source, target):
+                if sock in self._open:
+                    self._open.discard(sock)
+                    _reset(sock)
+
+
+def _reset(sock: socket.socket) -> None:
+    """Close with a TCP reset, not an orderly goodbye; a `recv` blocked on it in another thread returns."""
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.shutdown(socket.SHUT_RD)
+    sock.close()
 
 
 # --- deploys in a child process ------------------------------------------------------------------
@@ -172,14 +284,16 @@ def session_pids(sid: int) -> list[int]:
 # --- an emulator in this process, for rules no fault injection offers ----------------------------
 
 
-class InProcessEmulator:
-    """The emulator app served by uvicorn in a thread of the test process, so a test can change its rules:
-    `busy(job_ids)` makes batch-starting refuse those jobs per item with DRS.M01504 (another operation in
-    progress), inside a 202 answer where the other jobs start, which no fault rule can express."""
+class ThreadedEmulator:
+    """The emulator app served by uvicorn in a thread of the test process (on a socket bound here), so a
+    test can change its rules: `busy(job_ids)` makes batch-starting refuse those jobs per item with
+    DRS.M01504 (another operation in progress), inside a 202 answer where the other jobs start, which no
+    fault rule can express."""
 
-    def __init__(self) -> None:
-        config = EmulatorConfig(access_key=AK, secret_key=SK, project_id=PROJECT_ID,
-                                transition_seconds=float(TRANSITION_SECONDS))
+    def __init__(self, config: EmulatorConfig | None = None) -> None:
+        """`config`: the tests' credentials and step time unless given."""
+        config = config or EmulatorConfig(access_key=AK, secret_key=SK, project_id=PROJECT_ID,
+                                          transition_seconds=float(TRANSITION_SECONDS))
         self.state = build_state(config)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.bind(("127.0.0.1", 0))
@@ -190,18 +304,18 @@ class InProcessEmulator:
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
         self._busy: dict[str, int] = {}
 
-    def __enter__(self) -> InProcessEmulator:
+    def __enter__(self) -> ThreadedEmulator:
         self._thread.start()
-        wait_until(lambda: self._server.started, 10, "the in-process emulator to listen")
+        wait_until(lambda: self._server.started, 10, "the in-thread emulator to listen")
         self.admin = EmulatorAdmin(self.url)
         backend = self.state.backend
         original = backend._start
 
-        def start_unless_busy(unit: Any, info: wire.StartInfo) -> None:
-            if self._busy.get(info.job_id, 0) > 0:
-                self._busy[info.job_id] -= 1
+        def start_unless_busy(unit: Any, item: StartItem) -> None:
+            if self._busy.get(item.job_id, 0) > 0:
+                self._busy[item.job_id] -= 1
                 raise emulator_errors.OperationInProgress()
-            original(unit, info)
+            original(unit, item)
 
         backend._start = start_unless_busy  # type: ignore[method-assign]
         return self

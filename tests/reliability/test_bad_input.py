@@ -31,9 +31,9 @@ from pulumi_drs.provider import StartedJobBatchProvider
 from reliability.support import FAST_ENV, calls, fresh
 
 JOB = "{job}"
-"""Placeholders, replaced per run: a job in CONFIGURATION, one released, a parent task, a DR backward task
-whose forward task is not running, and a well-formed ID DRS does not know."""
-GONE, PARENT, BACKWARD, GHOST = "{gone}", "{parent}", "{backward}", "{ghost}"
+"""Placeholders, replaced per run: a job in CONFIGURATION, one released, a parent task, one whose start
+failed, a running DR forward job, and a well-formed ID DRS does not know."""
+GONE, PARENT, FAILED, FORWARD, GHOST = "{gone}", "{parent}", "{failed}", "{forward}", "{ghost}"
 WRONG_PROJECT = "0123456789abcdef0123456789abcdef"
 WRONG_SECRET = "wrong-secret-key-must-not-leak-0001"
 WRONG_PASSWORD = "wrong-password-must-not-leak-0002"
@@ -76,9 +76,17 @@ CASES = [
     Case("job DRS does not know", ids(GHOST), "job_ids", (f"job {GHOST}", "DRS does not know this job"),
          asks_drs=True),
     Case("job released", ids(GONE), "job_ids", (f"job {GONE}", "cannot be started again"), asks_drs=True),
-    Case("parent task", ids(PARENT), "job_ids", (f"job {PARENT}", "is a parent task"), asks_drs=True),
-    Case("DR backward task before its forward task runs", ids(BACKWARD), "job_ids",
-         (f"job {BACKWARD}", "start the forward task first"), asks_drs=True),
+    Case("parent task", ids(PARENT), "job_ids", (f"job {PARENT} is a parent task", "list them in job_ids"),
+         asks_drs=True),
+    Case("job whose start failed", ids(FAILED), "job_ids",
+         (f"job {FAILED}: DRS could not start the job", "(status START_JOB_FAILED)"), asks_drs=True),
+    # --- forward_job_ids ---
+    Case("forward_job_ids a string", {**ids(JOB), "forward_job_ids": FORWARD}, "forward_job_ids",
+         ("must be a list of DRS job IDs, got str",)),
+    Case("forward job id malformed", {**ids(JOB), "forward_job_ids": ["forward"]}, "forward_job_ids",
+         ("'forward' is not a DRS job ID",)),
+    Case("forward job also in job_ids", {**ids(JOB, FORWARD), "forward_job_ids": [FORWARD]}, "forward_job_ids",
+         (f"{FORWARD} is also in job_ids",)),
     # --- start_time ---
     Case("start_time in the past", {**ids(JOB), "start_time": PAST_MS}, "start_time", ("is in the past",)),
     Case("start_time in epoch seconds", {**ids(JOB), "start_time": 1_900_000_000}, "start_time",
@@ -106,6 +114,9 @@ CASES = [
     Case("stop_on_delete a string", {**ids(JOB), "stop_on_delete": "yes"}, "stop_on_delete",
          ("must be true or false",)),
     Case("language unknown", {**ids(JOB), "language": "fr-fr"}, "language", ("is not supported",)),
+    Case("api_version unknown", {**ids(JOB), "api_version": "v4"}, "api_version",
+         ("'v4' is not a DRS API version pulumi-drs speaks; use one of v3, v5",)),
+    Case("resource_name empty", {**ids(JOB), "resource_name": ""}, "resource_name", ("must be a non-empty string",)),
     # --- region, project_id, endpoint inputs ---
     Case("region malformed", {**ids(JOB), "region": "Mars"}, "region", ("is not a Huawei Cloud region name",)),
     Case("region unknown without an endpoint", {**ids(JOB), "region": "xx-nowhere-9"}, "region",
@@ -117,17 +128,17 @@ CASES = [
     Case("endpoint not a URL", {**ids(JOB), "endpoint": "drs.example.com"}, "endpoint",
          ("is not an http(s) URL",)),
     Case("endpoint with credentials", {**ids(JOB), "endpoint": f"https://user:{WRONG_PASSWORD}@drs.example.com"},
-         "endpoint", ("must not contain credentials",)),
+         "endpoint", ("must not contain a user name or password",)),
     Case("endpoint with a query", {**ids(JOB), "endpoint": "https://drs.example.com/?x=1"}, "endpoint",
          ("must not have a query or fragment",)),
     Case("endpoint with a bad port", {**ids(JOB), "endpoint": "https://drs.example.com:99999"}, "endpoint",
          ("has an invalid port",)),
     # --- drs:* configuration ---
-    Case("drs:endpoint malformed", ids(JOB), "endpoint", ("is not a valid URL", "drs:endpoint"),
+    Case("drs:endpoint malformed", ids(JOB), "endpoint", ("is not an http(s) URL", "check drs:endpoint"),
          config={"drs:endpoint": "ftp://drs.example.com"}),
     Case("drs:endpoint nobody listens on", ids(JOB), "endpoint", ("could not connect", "drs:endpoint"),
          config={"drs:endpoint": "http://127.0.0.1:9"}, asks_drs=True),
-    Case("drs:region malformed", ids(JOB), "region", ("is not a region name", "drs:region"),
+    Case("drs:region malformed", ids(JOB), "region", ("is not a Huawei Cloud region name", "check drs:region"),
          config={"drs:region": "Mars!"}),
     Case("drs:region unknown without an endpoint", ids(JOB), "region",
          ("DRS is not known in region 'xx-nowhere-9'",), config={"drs:region": "xx-nowhere-9", "drs:endpoint": None}),
@@ -136,8 +147,11 @@ CASES = [
          config={"drs:region": "ap-southeast-1", "drs:projectId": None}, asks_drs=True),
     Case("drs:projectId of another project", ids(JOB), "project_id", ("DRS.M00261", "drs:projectId"),
          config={"drs:projectId": WRONG_PROJECT}, asks_drs=True),
-    Case("drs:language unknown", ids(JOB), "language", ("language 'fr' is not supported", "drs:language"),
+    Case("drs:language unknown", ids(JOB), "language", ("language: 'fr' is not supported", "check drs:language"),
          config={"drs:language": "fr"}),
+    Case("drs:apiVersion unknown", ids(JOB), "api_version",
+         ("'v9' is not a DRS API version pulumi-drs speaks", "check drs:apiVersion/HW_DRS_API_VERSION"),
+         config={"drs:apiVersion": "v9"}),
     Case("no credentials at all", ids(JOB), "job_ids", ("No complete Huawei Cloud credentials", "None is set"),
          config={"drs:accessKey": None, "drs:secretKey": None}),
     Case("drs:accessKey without drs:secretKey", ids(JOB), "job_ids",
@@ -181,13 +195,13 @@ class Jobs:
 @pytest.fixture(scope="module")
 def jobs(emulator: EmulatorProcess) -> Jobs:
     admin = emulator.admin
-    job, gone, forward = (j["id"] for j in admin.create_jobs(3))
+    job, gone, parent, failed = (j["id"] for j in admin.create_jobs(4))
     admin.set_status(gone, "RELEASE_RESOURCE_COMPLETE")
-    parent = admin.create_jobs(1)[0]["id"]
+    admin.set_status(failed, "START_JOB_FAILED")
     admin.create_jobs([{"parent_id": parent}])
-    backward = admin.create_jobs([{"forward_job_id": forward}])[0]["id"]
+    forward = admin.create_jobs(1, status="INCRE_TRANSFER_STARTED")[0]["id"]
     ghost = "0badc0de-0000-4000-8000-0000000jb101"
-    return Jobs({JOB: job, GONE: gone, PARENT: parent, BACKWARD: backward, GHOST: ghost})
+    return Jobs({JOB: job, GONE: gone, PARENT: parent, FAILED: failed, FORWARD: forward, GHOST: ghost})
 
 
 @pytest.fixture(scope="module")
@@ -223,7 +237,7 @@ def test_the_table_has_at_least_30_cases_covering_every_input_and_config_key() -
     assert set(INPUT_KEYS) <= {key for case in CASES for key in case.news} | {"job_ids"}
     covered = {key for case in CASES for key in case.config}
     for key in ("drs:endpoint", "drs:region", "drs:projectId", "drs:accessKey", "drs:secretKey",
-                "drs:authToken", "drs:userName", "drs:password", "drs:domainName", "drs:language"):
+                "drs:authToken", "drs:userName", "drs:password", "drs:domainName", "drs:language", "drs:apiVersion"):
         assert key in covered, key
 
 
@@ -255,7 +269,8 @@ def test_good_input_passes_check_with_reads_only(servers: Callable[[dict[str, st
     inputs, failures = server.check(jobs.fill({**ids(JOB), "timeout": "1h30m", "wait": "accepted"}))
     assert failures == []
     assert inputs["timeout"] == 5400
-    assert {r["path"].rsplit("/", 1)[1] for r in admin.requests_log()} <= {"batch-status", "batch-detail"}
+    assert {r["path"].rsplit("/", 1)[1] for r in admin.requests_log()} == {"batch-status", "batch-detail", "jobs"}
+    assert all(r["method"] == "POST" and r["status_code"] == 200 for r in admin.requests_log())
 
 
 def test_an_unknown_region_passes_check_when_drs_endpoint_is_configured(
@@ -299,6 +314,9 @@ def property_bags(job_ids: list[str], numbers: st.SearchStrategy[Any] = NO_NUMBE
         "project_id": JSONISH | st.just(PROJECT_ID) | st.from_regex(r"\A[0-9a-f]{32}\Z"),
         "endpoint": JSONISH | st.sampled_from(["not a url", "ftp://x", "http://[::1", "https://h:99999",
                                                "https://u:p@h"]),
+        "api_version": JSONISH | st.sampled_from(["v3", "v5", "V3"]),
+        "forward_job_ids": JSONISH | real_job_ids,
+        "resource_name": JSONISH,
     }
     known = st.fixed_dictionaries({}, optional=values)
     extra = st.dictionaries(st.text(min_size=1, max_size=10).filter(lambda k: k not in INPUT_KEYS), JSONISH,

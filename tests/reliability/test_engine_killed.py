@@ -10,7 +10,16 @@ from pathlib import Path
 from drs_testing.e2e import batch_program, emulator_config
 from drs_testing.engine import make_stack
 from pulumi_drs.emulator import EmulatorAdmin, EmulatorProcess
-from reliability.support import FAST_ENV, assert_started_once, calls, session_pids, start_child, wait_until
+from reliability.support import (
+    FAST_ENV,
+    RUNNING,
+    assert_started_once,
+    calls,
+    session_pids,
+    start_child,
+    wait_until,
+    waiting_after_start,
+)
 
 BATCH_URN = "urn:pulumi:dev::drs-e2e::pulumi-python:dynamic/drs:StartedJobBatch::orders"
 
@@ -18,11 +27,12 @@ BATCH_URN = "urn:pulumi:dev::drs-e2e::pulumi-python:dynamic/drs:StartedJobBatch:
 def test_sigkill_after_the_start_then_cancel_refresh_and_up_converges_without_a_second_start(
         tmp_path: Path, emulator: EmulatorProcess, admin: EmulatorAdmin) -> None:
     job_ids = [j["id"] for j in admin.create_jobs(3)]
-    admin.settings(transition_seconds=2)  # the create is still waiting for the jobs when it is killed
+    admin.settings(hold_statuses=["STARTJOBING"])  # the create cannot end before it is killed
     config = emulator_config(emulator)
-    batches = {"orders": {"job_ids": job_ids}}
+    batches = {"orders": {"job_ids": job_ids, "wait": "incremental"}}
     child = start_child(tmp_path, "up", config, batches, FAST_ENV)
-    wait_until(lambda: calls(admin.requests_log(), "batch-starting"), 90, "the start request")
+    wait_until(lambda: waiting_after_start(admin.requests_log()), 90, "the create to wait for the started jobs")
+    assert child.process.poll() is None
 
     child.kill()
 
@@ -35,14 +45,15 @@ def test_sigkill_after_the_start_then_cancel_refresh_and_up_converges_without_a_
         ("creating", BATCH_URN)]
     assert BATCH_URN not in [r["urn"] for r in deployment.get("resources", [])]
 
-    admin.settings(transition_seconds=0.1)
+    assert {admin.get_job(j)["status"] for j in job_ids} == {"STARTJOBING"}
+    admin.settings(hold_statuses=[])
     admin.clear_requests()
     es.cli("cancel", "--yes", "--stack", "dev")  # the killed CLI left its lock behind
     es.cli("refresh", "--clear-pending-creates", "--yes", "--stack", "dev")
     up = es.up()
 
     assert up.summary.resource_changes == {"create": 1, "same": 1}
-    assert up.outputs["orders_statuses"].value.keys() == set(job_ids)
+    assert up.outputs["orders_statuses"].value == dict.fromkeys(job_ids, RUNNING)
     assert calls(admin.requests_log(), "batch-starting") == []  # adopted, not started again
     assert_started_once(admin, job_ids)
     deployment = json.loads(es.export())["deployment"]

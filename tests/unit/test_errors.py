@@ -49,7 +49,7 @@ CODE_CASES = [
     (401, "DRS.M00103", PermissionDeniedError, "permissions"),
     (403, "DRS.M00261", PermissionDeniedError, "drs:projectId/HW_PROJECT_ID"),
     (400, "DRS.M05003", JobNotFoundError, "remove it from job_ids"),
-    (400, "DRS.M05004", JobNotFoundError, "the job was deleted or released: remove it from job_ids"),
+    (400, "DRS.M05004", JobNotFoundError, "remove it from job_ids (a released job cannot be started again)"),
     (400, "DRS.M00289", JobNotFoundError, "remove it from job_ids"),
     (400, "DRS.M00304", JobStatusError, "status"),
     (400, "DRS.M01503", ThrottledError, "retry later"),
@@ -60,7 +60,7 @@ CODE_CASES = [
     (429, None, ThrottledError, "retry later"),
     (401, None, AuthenticationError, "drs:accessKey"),
     (403, None, PermissionDeniedError, "permissions"),
-    (400, "DRS.M00007", RequestError, "check"),
+    (400, "DRS.M00007", RequestError, "report it"),
     (404, "APIGW.0101", RequestError, "drs:endpoint/HW_DRS_ENDPOINT"),
     (422, "DRS.M00002", RequestError, "check"),
     (401, "IAM.0004", AuthenticationError, "drs:password/HW_PASSWORD"),
@@ -98,7 +98,7 @@ def test_batch_shaped_body_names_the_job_and_how_many_more() -> None:
     text = str(error)
     assert f"for job {JOB} (and 1 more)" in text
     assert "HTTP 400 DRS.M05004" in text
-    assert "remove it from job_ids" in text
+    assert "remove it from job_ids" in text.lower()
 
 
 def test_batch_status_items_use_error_message() -> None:
@@ -196,3 +196,11 @@ def test_error_messages_are_redacted() -> None:
     raw = body("DRS.M00007", msg=f"bad request with {SECRET} inside")
     error = error_from_response(400, raw, operation="x", secrets=[SECRET])
     assert SECRET not in str(error) and SECRET not in repr(error)
+
+
+def test_every_known_code_carries_its_advice_from_the_semantics_table() -> None:
+    from pulumi_drs.semantics import CODES
+
+    for code, fact in CODES.items():
+        text = str(error_from_response(400, body(code), operation="op"))
+        assert fact.advice.lower().rstrip(".") in text.lower(), code

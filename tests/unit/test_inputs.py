@@ -68,7 +68,7 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str, str]] = [
      "query or fragment"),
     ("endpoint with bad port", {"job_ids": [JOB], "endpoint": "https://drs.example.com:99999"}, "endpoint",
      "invalid port"),
-    ("endpoint a number", {"job_ids": [JOB], "endpoint": 8080}, "endpoint", "must be a URL string"),
+    ("endpoint a number", {"job_ids": [JOB], "endpoint": 8080}, "endpoint", "must be a string"),
 ]
 
 
@@ -82,7 +82,7 @@ def test_bad_input_names_the_property_and_the_reason(case: str, props: dict[str,
 
 def test_endpoint_with_credentials_is_refused_without_echoing_them() -> None:
     failures = failures_of({"job_ids": [JOB], "endpoint": "https://ak:s3cr3t@drs.example.com"})
-    assert "must not contain credentials" in failures["endpoint"]
+    assert "must not contain a user name or password" in failures["endpoint"]
     assert "s3cr3t" not in failures["endpoint"]
 
 
@@ -132,10 +132,22 @@ def test_unknown_values_during_preview_are_left_alone() -> None:
     assert failures == [] and out["job_ids"] is unknown
 
 
-def test_from_props_round_trips_to_props() -> None:
-    inputs = BatchInputs.from_props({"job_ids": [JOB], "timeout": 120, "stop_on_delete": True})
-    assert BatchInputs.from_props(inputs.to_props()) == inputs
-    assert inputs.to_props() == {"job_ids": [JOB], "wait": "running", "timeout": 120, "stop_on_delete": True}
+def test_checked_inputs_round_trip_and_record_only_what_the_program_set() -> None:
+    inputs = BatchInputs.from_checked({"job_ids": [JOB], "timeout": 120.0, "stop_on_delete": True, "__provider": "x"})
+    assert BatchInputs.from_checked(inputs.to_props()) == inputs
+    assert inputs.to_props() == {"job_ids": [JOB], "timeout": 120, "stop_on_delete": True}
+    assert (inputs.effective("wait"), inputs.effective("timeout"), inputs.effective("language")) == ("running", 120,
+                                                                                                    None)
+
+
+def test_settings_inputs_use_the_settings_validator() -> None:
+    from pulumi_drs.settings import check_value
+
+    for name, bad in (("region", "Mars 1"), ("project_id", "xyz"), ("endpoint", "ftp://x"), ("language", "de")):
+        with pytest.raises(ValueError) as direct:
+            check_value(name, bad)
+        assert failures_of({"job_ids": [JOB], name: bad})[name] == str(direct.value)
+    assert failures_of({"job_ids": [JOB], "region": "test-region-1"}) == {}
 
 
 job_id_strategy = st.from_regex(r"[0-9a-z]{8}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{12}", fullmatch=True)

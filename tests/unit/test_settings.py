@@ -14,12 +14,13 @@ AKSK_ENV = {"HW_ACCESS_KEY": "env-ak", "HW_SECRET_KEY": "env-sk"}
 
 def test_first_match_wins_explicit_then_config_then_env() -> None:
     explicit = {"region": "cn-north-4", "project_id": None}
-    config = {"drs:region": "ap-southeast-1", "drs:projectId": "cfgproject", "drs:language": "zh-cn"}
-    env = {"HW_REGION_NAME": "eu-west-0", "HW_PROJECT_ID": "envproject", "HW_DRS_ENDPOINT": "https://drs.env",
-           **AKSK_ENV}
+    config = {"drs:region": "ap-southeast-1", "drs:projectId": "0123456789abcdef0123456789abcdef",
+              "drs:language": "zh-cn"}
+    env = {"HW_REGION_NAME": "eu-west-0", "HW_PROJECT_ID": "fedcba9876543210fedcba9876543210",
+           "HW_DRS_ENDPOINT": "https://drs.env", **AKSK_ENV}
     s = Settings.resolve(explicit, config, env)
     assert s.region == "cn-north-4"
-    assert s.project_id == "cfgproject"
+    assert s.project_id == "0123456789abcdef0123456789abcdef"
     assert s.language == "zh-cn"
     assert s.endpoint == "https://drs.env"
     assert (s.access_key, s.secret_key) == ("env-ak", "env-sk")
@@ -33,8 +34,9 @@ def test_first_match_wins_explicit_then_config_then_env() -> None:
 ])
 def test_hw_variables_win_over_sdk_variables(field: str, envs: tuple[str, str]) -> None:
     hw, sdk = envs
-    assert getattr(Settings.resolve(env={hw: "a", sdk: "b"}), field) == "a"
-    assert getattr(Settings.resolve(env={sdk: "b"}), field) == "b"
+    a, b = ("a" * 32, "b" * 32) if field == "project_id" else ("a", "b")
+    assert getattr(Settings.resolve(env={hw: a, sdk: b}), field) == a
+    assert getattr(Settings.resolve(env={sdk: b}), field) == b
 
 
 @pytest.mark.parametrize(("field", "env", "key"), [
@@ -90,7 +92,7 @@ def test_endpoint_override_and_trailing_slash() -> None:
 @pytest.mark.parametrize(("url", "problem"), [
     ("ftp://drs.example.com", "https://"),
     ("drs.example.com", "https://"),
-    ("https://", "no host"),
+    ("https://", "not an http(s) URL"),
     ("https://drs.example.com/?a=1", "query"),
     ("https://drs.example.com/#frag", "fragment"),
     ("https://user:pw@drs.example.com", "user name or password"),

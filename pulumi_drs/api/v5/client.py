@@ -1,0 +1,229 @@
+"""DRS API v5: one method per documented operation pulumi-drs uses, named as the official SDK names
+them, and the version-neutral `DrsApi` on top of them.
+
+Statuses come from the job list (ListJobs: one job type per call, at most 10 IDs per filter), which also
+says what DRS allows for each job now (`job_action.available_actions`); a job the list does not show
+is asked for by ShowJobDetail, whose DRS.10000010 is v5's documented "no such job". Actions go through
+BatchExecuteJobActions (`start`, `restart`), ends through BatchStopJobsAction. v5 has no RPO/RTO
+operation: lags come from v3's batch-rpo-and-rto, which the SDK does not deprecate.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlencode
+
+from pydantic import ValidationError
+
+from pulumi_drs import semantics
+from pulumi_drs.api.base import Act, JobDetail, JobView, Lag, Outcome, chunks, unique
+from pulumi_drs.api.transport import Transport
+from pulumi_drs.api.v3.client import V3Client
+from pulumi_drs.api.v5 import wire
+from pulumi_drs.api.writes import WriteOp, send_once
+from pulumi_drs.errors import JobNotFoundError
+from pulumi_drs.semantics import Kind
+
+log = logging.getLogger("pulumi_drs.api.v5")
+
+NOT_LISTED = "DRS v5's job list does not show this job"
+_JOB_TYPES: dict[str, str] = {}
+"""The job type the list showed each job under, for the process: later reads ask that type, not all three."""
+Listed = wire.JobListResp | wire.ChildrenJobListResp
+NOT_FOUND_CODE = "DRS.10000010"
+"""v5's "Job does not exist, please check job ID" (HWC drs_03_0179; TF resource_huaweicloud_drs_job_v5.go)."""
+
+
+def _start_done(view: JobView) -> bool:
+    """A start may have arrived: the job left CONFIGURATION, DRS is starting it, or no longer offers START."""
+    return (view.status != "CONFIGURATION" or view.current_action == "START"
+            or (view.actions is not None and "START" not in view.actions))
+
+
+def _under_way(view: JobView) -> bool:
+    return semantics.under_way(view.status) or view.current_action == "START"
+
+
+_START = WriteOp("start", _start_done, _under_way)
+_RESTART = WriteOp("restart", lambda _view: True, _under_way)
+"""As v3's batch-retry-task: a lost restart answer is never followed by a second request."""
+_STOP = WriteOp("batch-stop", lambda v: v.status is not None and semantics.kind(v.status) in (Kind.RELEASING,
+                                                                                          Kind.GONE),
+                lambda v: not (v.status or "").endswith("_FAILED"))
+
+
+class V5Client:
+    version = "v5"
+
+    def __init__(self, transport: Transport, project_id: str) -> None:
+        self.transport = transport
+        self.settings = transport.settings
+        self._base = f"{self.settings.endpoint}/v5/{project_id}/jobs"
+        self._v3 = V3Client(transport, project_id)
+        self._job_types = _JOB_TYPES
+
+    def close(self) -> None:
+        self.transport.close()
+
+    # --- DRS v5 operations, as the SDK names them ------------------------------------------------
+
+    def batch_execute_job_actions(self, op: WriteOp, actions: Sequence[wire.ActionReq]) -> dict[str, Outcome]:
+        """`POST /v5/{project_id}/jobs/action`: 200 with a result per job, or 202 (accepted) with a `query_id`."""
+        by_job = {a.job_id: a for a in reversed(actions)}
+
+        def send(pending: list[str]) -> dict[str, Outcome]:
+            body = wire.BatchJobActionReq(jobs=[by_job[j] for j in pending]).to_wire()
+            raw = self.transport.write("POST", f"{self._base}/action", body, "jobs/action", batch_key="jobs")
+            return _outcomes(raw, pending, "jobs/action")
+
+        return send_once(self.transport, op, [a.job_id for a in actions], send, self.read_statuses)
+
+    def batch_stop_jobs_action(self, jobs: Sequence[wire.StopJobActionInfo]) -> dict[str, Outcome]:
+        """`POST /v5/{project_id}/jobs/batch-stop` (200): end the jobs (terminate), not pause them."""
+        def send(pending: list[str]) -> dict[str, Outcome]:
+            body = wire.BatchStopJobActionReq(jobs=[wire.StopJobActionInfo(job_id=j) for j in pending]).to_wire()
+            raw = self.transport.write("POST", f"{self._base}/batch-stop", body, "jobs/batch-stop", batch_key="jobs")
+            return _outcomes(raw, pending, "jobs/batch-stop")
+
+        return send_once(self.transport, _STOP, [j.job_id for j in jobs], send, self.read_statuses)
+
+    def list_jobs(self, job_type: str, job_ids: Sequence[str]) -> list[wire.JobListResp]:
+        """`GET /v5/{project_id}/jobs?job_type=&name=<up to 10 IDs>`, every page (offset/limit)."""
+        found: list[wire.JobListResp] = []
+        offset = 0
+        while True:
+            query = urlencode({"job_type": job_type, "name": ",".join(job_ids), "offset": offset,
+                               "limit": wire.LIST_LIMIT})
+            raw = self.transport.read("GET", f"{self._base}?{query}", None, "jobs (list)", batch_key="jobs")
+            page = _fit(wire.JobListResp, raw.get("jobs"), "jobs (list)")
+            found += page
+            offset += len(page)
+            if not page or offset >= int(raw.get("total_count") or 0):
+                return found
+
+    def show_job_detail(self, job_id: str) -> wire.JobDetailResp | None:
+        """`GET /v5/{project_id}/jobs/{job_id}?type=detail`; None when DRS says there is no such job."""
+        try:
+            raw = self.transport.read("GET", f"{self._base}/{job_id}?type=detail", None, "jobs/{id} (detail)")
+        except JobNotFoundError:
+            return None
+        return wire.ShowJobDetailResponse.model_validate(raw).job
+
+    # --- DrsApi ---------------------------------------------------------------------------------
+
+    def read_statuses(self, job_ids: Sequence[str]) -> dict[str, JobView]:
+        listed = self._listed(job_ids)
+        views = {j: _view(listed[j]) for j in unique(job_ids) if j in listed}
+        for job_id in [j for j in unique(job_ids) if j not in listed]:
+            views[job_id] = self._view_by_detail(job_id)
+        return {j: views[j] for j in unique(job_ids)}
+
+    def read_details(self, job_ids: Sequence[str]) -> dict[str, JobDetail]:
+        """From the job list (task type, subtasks, direction); ShowJobDetail only for DR jobs, the one
+        place v5 says `multi_write`, and for jobs the list does not show."""
+        listed = self._listed(job_ids)
+        out = {}
+        for job_id in unique(job_ids):
+            item = listed.get(job_id)
+            if item is not None and item.job_type != "cloudDataGuard":
+                children = item.children if isinstance(item, wire.JobListResp) else None
+                out[job_id] = JobDetail(job_id, item.status, item.task_type, tuple(c.id for c in children or []),
+                                        False, item.job_direction, item.job_type)
+                continue
+            out[job_id] = self._detail(job_id, item)
+        return out
+
+    def _detail(self, job_id: str, item: Listed | None) -> JobDetail:
+        detail = self.show_job_detail(job_id)
+        if detail is None:
+            return JobDetail(job_id, error_code=NOT_FOUND_CODE, error_message="Job does not exist")
+        base = detail.base_info or wire.JobBaseInfo()
+        children = item.children if isinstance(item, wire.JobListResp) else None
+        return JobDetail(job_id, detail.status, base.task_type, tuple(c.id for c in children or []),
+                         base.multi_write, base.job_direction, base.job_type)
+
+    def read_lags(self, job_ids: Sequence[str]) -> dict[str, Lag]:
+        return self._v3.read_lags(job_ids)
+
+    def act(self, act: Act, job_ids: Sequence[str], start_time: str | None = None) -> dict[str, Outcome]:
+        if act is Act.TERMINATE:
+            return self.batch_stop_jobs_action([wire.StopJobActionInfo(job_id=j) for j in job_ids])
+        if act is Act.START:
+            params = wire.ActionParams(start_time=start_time) if start_time else None
+            return self.batch_execute_job_actions(_START, [wire.ActionReq(job_id=j, action_name="start",
+                                                                          action_params=params) for j in job_ids])
+        params = wire.ActionParams(is_sync_re_edit=True) if act is Act.RETRY_RE_EDIT else None
+        return self.batch_execute_job_actions(_RESTART, [wire.ActionReq(job_id=j, action_name="restart",
+                                                                        action_params=params) for j in job_ids])
+
+    # --- helpers --------------------------------------------------------------------------------
+
+    def _listed(self, job_ids: Sequence[str]) -> dict[str, Listed]:
+        """The jobs as the list shows them: each known job type first, then every type for the rest."""
+        found: dict[str, Listed] = {}
+        wanted = unique(job_ids)
+        for job_type in wire.JOB_TYPES:
+            known = [j for j in wanted if self._job_types.get(j) == job_type]
+            found.update(self._list_of_type(job_type, known))
+        for job_type in wire.JOB_TYPES:
+            rest = [j for j in wanted if j not in found]
+            if not rest:
+                break
+            found.update(self._list_of_type(job_type, rest))
+        return found
+
+    def _list_of_type(self, job_type: str, job_ids: list[str]) -> dict[str, Listed]:
+        """The jobs the list shows, at the top or as a subtask of a listed task (no source says which)."""
+        found: dict[str, Listed] = {}
+        for chunk in chunks(job_ids, wire.MAX_IDS_PER_LIST):
+            for item in self.list_jobs(job_type, chunk):
+                entries: list[Listed] = [item, *(item.children or [])]
+                for entry in entries:
+                    if entry.id in chunk:
+                        found.setdefault(entry.id, entry)
+                        self._job_types[entry.id] = job_type
+        return found
+
+    def _view_by_detail(self, job_id: str) -> JobView:
+        detail = self.show_job_detail(job_id)
+        if detail is None:
+            return JobView(job_id, error_code=NOT_FOUND_CODE, error_message="Job does not exist")
+        if detail.status is None:
+            return JobView(job_id, error_message=NOT_LISTED)
+        return JobView(job_id, detail.status)
+
+
+def _view(item: Listed) -> JobView:
+    action = item.job_action
+    actions = tuple(action.available_actions) if action and action.available_actions is not None else None
+    return JobView(item.id, item.status, actions=actions, current_action=action.current_action if action else None)
+
+
+def _outcomes(raw: dict[str, Any], pending: list[str], operation: str) -> dict[str, Outcome]:
+    items = {i.id: i for i in reversed(_fit(wire.ActionResult, raw.get("jobs"), operation))}
+    out = {}
+    for job_id in pending:
+        item = items.get(job_id)
+        if item is None:
+            out[job_id] = Outcome(job_id, False, error_message="DRS's answer did not include this job: check its "
+                                  "status before trying again")
+        elif (item.status or "").lower() == "success" or (item.status is None and item.query_id):
+            out[job_id] = Outcome(job_id, True, note=f"accepted (query {item.query_id})" if item.query_id else None)
+        else:
+            out[job_id] = Outcome(job_id, False, item.error_code, item.error_msg or item.status)
+    return out
+
+
+def _fit(model: type[Any], items: object, operation: str) -> list[Any]:
+    kept = []
+    for item in items if isinstance(items, list) else []:
+        try:
+            kept.append(model.model_validate(item))
+        except ValidationError as exc:
+            job = item.get("id") if isinstance(item, dict) else None
+            log.warning("pulumi-drs: DRS's %s answer for job %s does not fit the documented shape (%s): "
+                        "pulumi-drs reads it as missing and asks again", operation, job or "(no id)",
+                        exc.errors()[0]["msg"] if exc.errors() else exc)
+    return kept
