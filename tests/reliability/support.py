@@ -242,9 +242,14 @@ class ChildDeploy:
     def kill(self) -> None:
         """SIGKILL the child and every process of its session: the CLI and its plugins (which the CLI
         starts in process groups of their own)."""
-        for pid in session_pids(self.process.pid):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+        # Again until none is left: a process may start another between the listing and the kill, and a
+        # killed one stays listed until the kernel has torn it down.
+        deadline = time.monotonic() + 10
+        while (pids := session_pids(self.process.pid)) and time.monotonic() < deadline:
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.05)
         self.process.wait(10)
 
     def output(self) -> str:
