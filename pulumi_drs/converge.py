@@ -121,6 +121,9 @@ class _Run:
         self.started: set[str] = set()
         self.repaired: dict[str, tuple[str, float]] = {}
         """Jobs whose resume or retry DRS accepted: the status it was sent from, and when."""
+        self.unconfirmed: set[str] = set()
+        """Repaired jobs whose answer was lost (the request was inferred accepted): accepted only once DRS
+        shows the job moved on, since a paused job looks the same before and after a resume."""
         self.repairs: Counter[str] = Counter()
         self.busy: Counter[str] = Counter()
         self.results: dict[str, Outcome] = {}
@@ -128,8 +131,13 @@ class _Run:
 
     def pending(self) -> list[str]:
         return [j for j, s in self.statuses.items()
-                if not plan.reached(self.goal, s, self.task_types.get(j), accepted=j in self.started
-                                    or j in self.repaired)]
+                if not plan.reached(self.goal, s, self.task_types.get(j), accepted=self._accepted_now(j, s))]
+
+    def _accepted_now(self, job_id: str, status: str) -> bool:
+        """DRS accepted a request for the job in this run: its answer said so, or the job moved on since."""
+        since = self.repaired.get(job_id)
+        moved = since is not None and (job_id not in self.unconfirmed or since[0] != status)
+        return job_id in self.started or moved
 
     def act_round(self) -> None:
         """Plan every pending job, send what the plans call for, record answers and failures."""
@@ -148,8 +156,9 @@ class _Run:
         if since is not None and since[0] == status:
             if self.clock.now() - since[1] < ACCEPT_GRACE_SECONDS:
                 return None
-            self.failures[job_id] = (f"{status}: DRS accepted a resume or retry {ACCEPT_GRACE_SECONDS:.0f} s ago "
-                                     "but still shows this status: check the job in the DRS console")
+            how = "its answer was lost" if job_id in self.unconfirmed else "DRS accepted it"
+            self.failures[job_id] = (f"{status}: a resume or retry was sent {ACCEPT_GRACE_SECONDS:.0f} s ago ({how}) "
+                                     "but DRS still shows this status: check the job in the DRS console")
             return None
         if p.step is Step.FAIL:
             self.failures[job_id] = f"{status}: {p.reason}"
@@ -169,7 +178,7 @@ class _Run:
         for job_id, outcome in outcomes.items():
             self.results[job_id] = outcome
             if outcome.accepted:
-                self._accepted(step, job_id)
+                self._accepted(step, job_id, outcome)
             elif means(outcome.error_code, Meaning.BUSY) and self.busy[job_id] + 1 < BUSY_TRIES:
                 self.busy[job_id] += 1
             else:
@@ -180,12 +189,14 @@ class _Run:
         if refused:
             self._check_refused(step, refused)
 
-    def _accepted(self, step: Step, job_id: str) -> None:
+    def _accepted(self, step: Step, job_id: str, outcome: Outcome) -> None:
         if step is Step.START:
             self.started.add(job_id)
         else:
             self.repairs[job_id] += 1
             self.repaired[job_id] = (self.statuses[job_id], self.clock.now())
+            if outcome.inferred:
+                self.unconfirmed.add(job_id)
 
     def _check_refused(self, step: Step, refused: Mapping[str, Outcome]) -> None:
         """A refused job may already be on its way (started by another batch or a person): read it again."""
@@ -289,6 +300,8 @@ def _naming_jobs(run: _Run, job_ids: Sequence[str]) -> Iterator[None]:
     except DrsError as exc:
         pending = set(run.pending())
         left = [j for j in dict.fromkeys(job_ids) if j not in run.statuses or j in pending]
+        if not left:
+            raise
         raise ConvergeError(interrupted_message(exc, left, run.statuses, run.goal.target), run.statuses) from exc
 
 

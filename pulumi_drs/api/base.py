@@ -67,13 +67,15 @@ class Act(str, Enum):
 
 @dataclass(frozen=True)
 class Outcome:
-    """Whether DRS accepted a request for one job; `note` says how pulumi-drs knows, when not from the answer."""
+    """Whether DRS accepted a request for one job; `note` says more, such as how pulumi-drs knows when not
+    from the answer. `inferred`: the answer was lost and the job's status after it is the only witness."""
 
     id: str
     accepted: bool
     error_code: str | None = None
     error_message: str | None = None
     note: str | None = None
+    inferred: bool = False
 
 
 class DrsApi(Protocol):

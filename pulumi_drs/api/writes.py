@@ -73,7 +73,7 @@ def _already_done(op: WriteOp, read: Read, job_ids: list[str], why: str) -> dict
             continue
         note = f"{op.operation}: {why}; DRS now shows the job in status {view.status}"
         if op.succeeded(view):
-            out[job_id] = Outcome(job_id, True, note=note)
+            out[job_id] = Outcome(job_id, True, note=note, inferred=True)
         else:
             out[job_id] = Outcome(job_id, False, view.error_code, f"{note} ({view.error_message or 'no message'})")
     return out

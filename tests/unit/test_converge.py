@@ -8,17 +8,29 @@ The emulator takes one queued status step per status read (`reads_per_step=1`).
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator, Sequence
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+import requests
 
 from pulumi_drs.api import DrsApi, connect
 from pulumi_drs.api.base import Act, Outcome
-from pulumi_drs.converge import ACCEPT_GRACE_SECONDS, Clock, ConvergeError, converge, release, wait_forward
+from pulumi_drs.converge import (
+    ACCEPT_GRACE_SECONDS,
+    Clock,
+    ConvergeError,
+    converge,
+    read_live,
+    release,
+    wait_forward,
+)
 from pulumi_drs.emulator import DEFAULT_ACCESS_KEY, DEFAULT_PROJECT_ID, DEFAULT_SECRET_KEY, EmulatorAdmin
+from pulumi_drs.emulator.exceptions import OperationInProgress
 from pulumi_drs.emulator.inprocess import InProcessEmulator
+from pulumi_drs.emulator.items import Outcome as EmulatedOutcome
 from pulumi_drs.plan import Goal, Target
 from pulumi_drs.progress import ProgressLines
 from pulumi_drs.settings import Settings
@@ -310,3 +322,392 @@ def test_a_wait_under_five_seconds_prints_one_line() -> None:
         now[0] = elapsed
         report.round({"a": "STARTJOBING" if pending else RUNNING}, pending, elapsed, 600 - elapsed)
     assert out.getvalue().count("\n") == 1
+
+
+# --- exact waits, counts and messages (mutation testing: docs/test-strength.md) ----------------------------
+
+
+def test_a_failure_carries_every_status_read(world: World) -> None:
+    [running] = world.jobs(status=RUNNING)
+    [failed] = world.jobs(status="START_JOB_FAILED")
+    with pytest.raises(ConvergeError) as failure:
+        run(world, [running, failed])
+    assert failure.value.statuses == {running: RUNNING, failed: "START_JOB_FAILED"}
+
+
+def test_a_job_missing_from_answers_is_asked_again_after_pauses_that_double(world: World) -> None:
+    [job] = world.jobs(status=RUNNING)
+    world.admin.add_fault("batch-status", "status", status=200, times=3)  # answers without the job's item
+    clock = Clock(poll_cap=10.0, now=lambda: world.time.now, sleep=world.time.sleep, wall=lambda: world.time.now)
+    assert read_live(world.api, [job], clock, tries=4) == {job: RUNNING}
+    assert world.time.sleeps == [1.0, 2.0, 4.0]
+
+
+def test_the_pause_between_reads_of_a_missing_job_stops_growing_at_the_poll_cap(world: World) -> None:
+    [job] = world.jobs(status=RUNNING)
+    world.admin.add_fault("batch-status", "status", status=200, times=2)
+    assert read_live(world.api, [job], world.time.clock()) == {job: RUNNING}
+    assert world.time.sleeps == [1.0, 2.0]
+
+
+def test_jobs_drs_keeps_leaving_out_fail_with_exactly_what_is_known(world: World) -> None:
+    jobs = world.jobs(2, status=RUNNING)
+    world.admin.add_fault("batch-status", "status", status=200, times=0)
+    with pytest.raises(ConvergeError) as failure:
+        read_live(world.api, jobs, world.time.clock(), tries=2)
+    assert str(failure.value) == (f"DRS did not say the status of 2 job(s), 2 times:\n  - job {jobs[0]}: DRS's answer "
+                                  f"did not include this job\n  - job {jobs[1]}: DRS's answer did not include this "
+                                  "job\nNothing was recorded for them; run again later")
+    assert failure.value.statuses == {} and world.time.sleeps == [1.0]
+
+
+def test_a_start_drs_accepted_but_does_not_show_yet_times_out_and_is_never_sent_again(world: World) -> None:
+    """DRS shows CONFIGURATION for over a minute after accepting the start: that is a wait, not a failed
+    resume (no 30 s grace applies to a start), and no second start."""
+    [job] = world.jobs()
+    world.admin.settings(hold_statuses=["STARTJOBING"])
+    lag = Racing(world.api, lambda: None)
+    original = lag.act
+
+    def act(act: Act, job_ids: Sequence[str], start_time: str | None = None) -> dict[str, Outcome]:
+        outcome = original(act, job_ids, start_time)
+        world.admin.set_status(job, "CONFIGURATION")
+        return outcome
+
+    lag.act = act  # type: ignore[method-assign]
+    with pytest.raises(ConvergeError) as failure:
+        converge(lag, [job], GOAL, start_time=None, timeout=60, clock=world.time.clock())  # type: ignore[arg-type]
+    assert str(failure.value).startswith(f"timed out after 60 s waiting for 1 job(s) to be running:\n  - job {job}: "
+                                         "CONFIGURATION\n")
+    assert world.count(job) == 1 and world.starts_sent() == [[job]]
+
+
+def test_a_start_accepted_is_enough_for_an_accepted_wait_even_before_drs_shows_it(world: World) -> None:
+    [job] = world.jobs()
+    lag = Racing(world.api, lambda: None)
+    original = lag.act
+
+    def act(act: Act, job_ids: Sequence[str], start_time: str | None = None) -> dict[str, Outcome]:
+        outcome = original(act, job_ids, start_time)
+        world.admin.set_status(job, "CONFIGURATION")
+        return outcome
+
+    lag.act = act  # type: ignore[method-assign]
+    result = converge(lag, [job], Goal(Target.ACCEPTED), start_time=None, timeout=60,  # type: ignore[arg-type]
+                      clock=world.time.clock())
+    assert result.statuses == {job: "CONFIGURATION"} and world.time.sleeps == []
+    assert result.results[job].accepted and world.count(job) == 1
+
+
+def test_a_resume_accepted_is_enough_for_an_accepted_wait_even_before_drs_shows_it(world: World) -> None:
+    [job] = world.jobs(status="PAUSING")
+    lag = Racing(world.api, lambda: None)
+    original = lag.act
+
+    def act(act: Act, job_ids: Sequence[str], start_time: str | None = None) -> dict[str, Outcome]:
+        outcome = original(act, job_ids, start_time)
+        world.admin.set_status(job, "PAUSING")
+        return outcome
+
+    lag.act = act  # type: ignore[method-assign]
+    result = converge(lag, [job], Goal(Target.ACCEPTED), start_time=None, timeout=60,  # type: ignore[arg-type]
+                      clock=world.time.clock())
+    assert result.statuses == {job: "PAUSING"} and world.time.sleeps == []
+    assert world.count(job, "retry_count") == 1
+
+
+def test_the_retry_grace_ends_exactly_30_seconds_after_drs_accepted_it(world: World) -> None:
+    [job] = world.jobs(status="INCRE_TRANSFER_FAILED")
+    lag = Racing(world.api, lambda: None)
+    original = lag.act
+
+    def act(act: Act, job_ids: Sequence[str], start_time: str | None = None) -> dict[str, Outcome]:
+        outcome = original(act, job_ids, start_time)
+        world.admin.set_status(job, "INCRE_TRANSFER_FAILED")
+        return outcome
+
+    lag.act = act  # type: ignore[method-assign]
+    accepted_at = world.time.now
+
+    def at_the_grace() -> None:
+        world.time.now = accepted_at + ACCEPT_GRACE_SECONDS
+
+    world.time.at_sleep[1] = at_the_grace
+    with pytest.raises(ConvergeError) as failure:
+        converge(lag, [job], GOAL, start_time=None, timeout=600, clock=world.time.clock())  # type: ignore[arg-type]
+    assert str(failure.value).split("\n")[1] == (
+        f"  - job {job}: INCRE_TRANSFER_FAILED: a resume or retry was sent 30 s ago (DRS accepted it) but DRS still "
+        "shows this status: check the job in the DRS console")
+    assert world.time.now == accepted_at + ACCEPT_GRACE_SECONDS and len(world.time.sleeps) == 1
+
+
+def test_a_job_that_keeps_pausing_is_resumed_three_times_then_fails_naming_it(world: World) -> None:
+    """After each accepted resume DRS shows the job paused again (in the other spelling, so it is seen to
+    have moved): three resumes, then a failure instead of a fourth."""
+    [job] = world.jobs(status="PAUSING")
+    again = Racing(world.api, lambda: None)
+    original = again.act
+
+    def act(act: Act, job_ids: Sequence[str], start_time: str | None = None) -> dict[str, Outcome]:
+        was = world.admin.get_job(job)["status"]
+        outcome = original(act, job_ids, start_time)
+        world.admin.set_status(job, "PAUSEING" if was == "PAUSING" else "PAUSING")
+        return outcome
+
+    again.act = act  # type: ignore[method-assign]
+    with pytest.raises(ConvergeError) as failure:
+        converge(again, [job], Goal(Target.INCREMENTAL), start_time=None, timeout=600,  # type: ignore[arg-type]
+                 clock=world.time.clock())
+    assert str(failure.value) == (
+        f"1 job(s) could not be brought to incremental:\n  - job {job}: PAUSEING: resumed or retried 3 times in "
+        "this run; check it in DRS\nFix the cause, then run `pulumi up` again: jobs already started are recorded, "
+        "not started twice.")
+    assert world.count(job, "retry_count") == 3
+
+
+def test_refused_starts_are_each_checked_the_one_on_its_way_recorded_the_released_one_failed(world: World) -> None:
+    ready, elsewhere, released = world.jobs(3)
+
+    def meanwhile() -> None:
+        world.api.act(Act.START, [elsewhere])
+        world.admin.set_status(released, "RELEASE_RESOURCE_COMPLETE")
+
+    racing = Racing(world.api, meanwhile)
+    with pytest.raises(ConvergeError) as failure:
+        converge(racing, [ready, elsewhere, released], GOAL, start_time=None, timeout=600,  # type: ignore[arg-type]
+                 clock=world.time.clock())
+    [line] = [x for x in str(failure.value).splitlines() if x.startswith("  - ")]
+    refusal = world.admin.get_job(released)
+    assert line == (f"  - job {released}: RELEASE_RESOURCE_COMPLETE: DRS refused the start: DRS.M05004: "
+                    f"Task {released} has been deleted or its resources released (RELEASE_RESOURCE_COMPLETE). Remove "
+                    "it from job_ids (a released job cannot be started again).")
+    assert refusal["start_count"] == 0 and world.count(elsewhere) == 1
+
+
+@dataclass
+class Rounds:
+    """A progress report that keeps what each poll round said."""
+
+    said: list[tuple[dict[str, str], list[str], float, float]] = field(default_factory=list)
+
+    def round(self, statuses: Mapping[str, str], pending: Sequence[str], elapsed: float, left: float) -> None:
+        self.said.append((dict(statuses), list(pending), elapsed, left))
+
+
+def test_each_poll_round_reports_statuses_pending_jobs_time_spent_and_time_left(world: World) -> None:
+    world.admin.settings(hold_statuses=["STARTJOBING"])
+    [job] = world.jobs()
+    world.time.at_sleep[2] = lambda: world.admin.step([job])
+    rounds = Rounds()
+    converge(world.api, [job], GOAL, start_time=None, timeout=10, clock=world.time.clock(), report=rounds)
+    assert rounds.said == [({job: "STARTJOBING"}, [job], 0.0, 10.0), ({job: "STARTJOBING"}, [job], 0.5, 9.5),
+                           ({job: RUNNING}, [], 1.25, 8.75)]
+
+
+def test_a_wait_that_ends_exactly_at_the_deadline_polls_until_then(world: World) -> None:
+    world.admin.settings(hold_statuses=["STARTJOBING"])
+    [job] = world.jobs()
+    rounds = Rounds()
+    with pytest.raises(ConvergeError, match="timed out after 1 s"):
+        converge(world.api, [job], GOAL, start_time=None, timeout=1.25, clock=world.time.clock(), report=rounds)
+    assert world.time.sleeps == [0.5, 0.75] and rounds.said[-1][2:] == (1.25, 0.0)
+
+
+@pytest.mark.parametrize(("count", "more"), [(20, ""), (21, "\n  ... and 1 more")])
+def test_a_timeout_lists_the_first_20_jobs_and_counts_the_rest(world: World, count: int, more: str) -> None:
+    world.admin.settings(hold_statuses=["STARTJOBING"])
+    jobs = world.jobs(count)
+    with pytest.raises(ConvergeError) as failure:
+        run(world, jobs, timeout=10)
+    listed = "\n".join(f"  - job {j}: STARTJOBING" for j in jobs[:20])
+    assert str(failure.value) == (f"timed out after 10 s waiting for {count} job(s) to be running:\n{listed}{more}\n"
+                                  "Raise `timeout`, or run `pulumi up` again later: nothing is started twice.")
+
+
+def test_a_request_that_fails_for_good_names_every_job_not_yet_there(world: World) -> None:
+    [running] = world.jobs(status=RUNNING)
+    [ready] = world.jobs()
+    world.admin.add_fault("batch-starting", "status", status=503, times=0)
+    with pytest.raises(ConvergeError) as failure:
+        run(world, [running, ready])
+    text = str(failure.value)
+    assert text.startswith("batch-starting: DRS answered HTTP 503")
+    assert text.endswith(f"\n1 job(s) not yet running:\n  - job {ready}: CONFIGURATION\nThen run `pulumi up` again "
+                         "once DRS answers: jobs already started are recorded, not started twice.")
+    assert failure.value.statuses == {running: RUNNING, ready: "CONFIGURATION"}
+
+
+def test_a_release_whose_first_read_fails_for_good_names_the_jobs_as_not_read(world: World) -> None:
+    [job] = world.jobs(status=RUNNING)
+    world.admin.add_fault("batch-status", "status", status=503, times=0)
+    with pytest.raises(ConvergeError) as failure:
+        release(world.api, [job], timeout=60, clock=world.time.clock())
+    assert str(failure.value).endswith(f"\n1 job(s) not yet released:\n  - job {job}: not read\nThen run it again "
+                                       "once DRS answers.")
+
+
+def test_release_records_what_drs_answered_and_terminates_a_lagging_job_once(world: World) -> None:
+    """DRS accepts the terminate but shows the job running for two more reads."""
+    [job] = world.jobs(status=RUNNING)
+    lag = Racing(world.api, lambda: None)
+    original = lag.act
+
+    def act(act: Act, job_ids: Sequence[str], start_time: str | None = None) -> dict[str, Outcome]:
+        outcome = original(act, job_ids, start_time)
+        world.admin.set_status(job, RUNNING)
+        return outcome
+
+    lag.act = act  # type: ignore[method-assign]
+    world.time.at_sleep[2] = lambda: world.admin.set_status(job, "RELEASE_RESOURCE_COMPLETE")
+    result = release(lag, [job], timeout=60, clock=world.time.clock())  # type: ignore[arg-type]
+    assert result.statuses == {job: "RELEASE_RESOURCE_COMPLETE"}
+    assert result.results == {job: Outcome(job, True)}
+    assert world.count(job, "terminate_count") == 1
+
+
+def test_a_job_whose_release_failed_fails_with_what_to_do(world: World) -> None:
+    [job] = world.jobs(status="RELEASE_RESOURCE_FAILED")
+    with pytest.raises(ConvergeError) as failure:
+        release(world.api, [job], timeout=60, clock=world.time.clock())
+    assert str(failure.value) == (f"1 job(s) could not be released:\n  - job {job}: RELEASE_RESOURCE_FAILED: "
+                                  "stopping failed; check the job in the DRS console\nCheck the jobs in the DRS "
+                                  "console, then run again.")
+    assert world.count(job, "terminate_count") == 0
+
+
+def test_a_terminate_drs_refuses_fails_with_its_code_message_and_advice(world: World) -> None:
+    [job] = world.jobs(status="CREATE_FAILED")
+    with pytest.raises(ConvergeError) as failure:
+        release(world.api, [job], timeout=60, clock=world.time.clock())
+    assert str(failure.value).split("\n")[1] == (
+        f"  - job {job}: DRS refused to terminate: DRS.M00304: Task {job} is already stopped (CREATE_FAILED). Check "
+        "the job in the DRS console, then run `pulumi up` again.")
+
+
+def test_the_forward_wait_reports_each_forward_job_ready_or_what_keeps_it(world: World) -> None:
+    [ready] = world.jobs(status=RUNNING)
+    [lagging] = world.jobs(status=RUNNING, rpo=75, rto=80)
+    world.time.at_sleep[1] = lambda: world.admin.update_job(lagging, rpo=1, rto=1)
+    rounds = Rounds()
+    wait_forward(world.api, [ready, lagging], timeout=10, clock=world.time.clock(), report=rounds)
+    blocked = f"forward job {lagging} has RPO 75 s, not under 60 s; forward job {lagging} has RTO 80 s, not under 60 s"
+    assert rounds.said == [({ready: "ready", lagging: blocked}, [lagging], 0.0, 10.0),
+                           ({ready: "ready", lagging: "ready"}, [], 0.5, 9.5)]
+
+
+def test_the_forward_wait_times_out_at_its_deadline_naming_each_forward_job(world: World) -> None:
+    [first] = world.jobs(status="FULL_TRANSFER_STARTED")
+    [second] = world.jobs(status=RUNNING, rpo=61)
+    rounds = Rounds()
+    with pytest.raises(ConvergeError) as failure:
+        wait_forward(world.api, [first, second], timeout=1.25, clock=world.time.clock(), report=rounds)
+    assert [(elapsed, left) for _s, _p, elapsed, left in rounds.said] == [(0.0, 1.25), (0.5, 0.75), (1.25, 0.0)]
+    assert str(failure.value) == (
+        f"timed out after 1 s waiting for the DR forward jobs:\n  - forward job {first} is FULL_TRANSFER_STARTED, not "
+        f"INCRE_TRANSFER_STARTED\n  - forward job {second} has RPO 61 s, not under 60 s\nNothing was started. Raise "
+        "`timeout`, or run `pulumi up` again once they replicate with RPO and RTO under 60 s.")
+    assert world.time.sleeps == [0.5, 0.75]
+    assert failure.value.statuses == {first: f"forward job {first} is FULL_TRANSFER_STARTED, not "
+                                             "INCRE_TRANSFER_STARTED",
+                                      second: f"forward job {second} has RPO 61 s, not under 60 s"}
+
+
+def test_the_forward_wait_asks_again_when_drs_leaves_a_forward_job_out(world: World) -> None:
+    [forward] = world.jobs(status=RUNNING)
+    world.admin.add_fault("batch-status", "status", status=200)
+    wait_forward(world.api, [forward], timeout=10, clock=world.time.clock())
+    assert world.time.sleeps == [1.0]
+
+
+def busy_at_first(world: World, monkeypatch: pytest.MonkeyPatch, times: int) -> None:
+    """The emulator answers its first `times` resumes or retries per item with DRS.M01504, as it answers a
+    terminate while another operation runs on the job; then as usual."""
+    backend = world.emu.state.backend
+    real = backend.batch_restore_task
+    left = [times]
+
+    def batch_restore_task(project_id: str, items: Sequence[Any]) -> list[EmulatedOutcome]:
+        if left[0] <= 0:
+            return real(project_id, items)
+        left[0] -= 1
+        return [EmulatedOutcome(i.job_id, OperationInProgress(f"Task {i.job_id} is busy; try again later."))
+                for i in items]
+
+    monkeypatch.setattr(backend, "batch_restore_task", batch_restore_task)
+
+
+def test_a_resume_drs_answers_busy_three_times_is_asked_again_until_accepted(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    [job] = world.jobs(status="PAUSING")
+    busy_at_first(world, monkeypatch, 3)
+    assert run(world, [job], Goal(Target.INCREMENTAL)) == {job: RUNNING}
+    assert world.count(job, "retry_count") == 1 and len(world.time.sleeps) == 3
+
+
+def test_a_resume_drs_answers_busy_four_times_fails_naming_the_code(world: World,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    [job] = world.jobs(status="PAUSING")
+    busy_at_first(world, monkeypatch, 4)
+    with pytest.raises(ConvergeError) as failure:
+        run(world, [job], Goal(Target.INCREMENTAL))
+    assert str(failure.value).split("\n")[1] == (
+        f"  - job {job}: PAUSING: DRS refused the resume: DRS.M01504: Task {job} is busy; try again later. Wait "
+        "until the other operation ends, then run `pulumi up` again.")
+    assert world.count(job, "retry_count") == 0
+
+
+def test_with_api_v5_a_job_drs_allows_nothing_useful_for_fails_quoting_what_drs_allows(world: World) -> None:
+    settings = Settings(endpoint=world.emu.url, project_id=DEFAULT_PROJECT_ID, access_key=DEFAULT_ACCESS_KEY,
+                        secret_key=DEFAULT_SECRET_KEY, backoff_factor=0, max_retries=2, api_version="v5")
+    api = connect(settings, session=world.emu.session())
+    [job] = world.jobs(status="REBUILD_NODE_FAILED")
+    with pytest.raises(ConvergeError) as failure:
+        run(world, [job], api=api)
+    assert str(failure.value).split("\n")[1] == (
+        f"  - job {job}: REBUILD_NODE_FAILED: `pulumi up` needs START or RETRY, but DRS allows only FREE_RESOURCE for "
+        "this job now: DRS could not recover the job's replication node: check the job in the DRS console and "
+        "contact Huawei Cloud support if it stays there; `pulumi up` cannot repair this")
+
+
+def test_a_resume_whose_answer_was_lost_is_not_taken_as_accepted_until_drs_shows_it(world: World) -> None:
+    """The resume never reached DRS (the connection dropped before): for a wait that ends at "accepted", the
+    job is not accepted while DRS still shows it paused, and after the grace the failure says why."""
+    [job] = world.jobs(status="PAUSING")
+    world.admin.add_fault("batch-retry-task", "drop_before")
+    with pytest.raises(ConvergeError) as failure:
+        run(world, [job], Goal(Target.ACCEPTED))
+    assert str(failure.value).split("\n")[1] == (
+        f"  - job {job}: PAUSING: a resume or retry was sent 30 s ago (its answer was lost) but DRS still shows this "
+        "status: check the job in the DRS console")
+    assert world.count(job, "retry_count") == 0 and sum(world.time.sleeps) >= ACCEPT_GRACE_SECONDS
+
+
+def test_a_release_whose_terminate_fails_for_good_names_the_jobs_not_yet_released(world: World) -> None:
+    [job] = world.jobs(status=RUNNING)
+    world.admin.add_fault("batch-jobs", "status", status=503, times=0)
+    with pytest.raises(ConvergeError) as failure:
+        release(world.api, [job], timeout=60, clock=world.time.clock())
+    assert str(failure.value).startswith("batch-jobs: DRS answered HTTP 503")
+    assert str(failure.value).endswith(f"\n1 job(s) not yet released:\n  - job {job}: {RUNNING}\nThen run it again "
+                                       "once DRS answers.")
+
+
+def test_a_per_item_error_in_place_of_a_status_is_asked_again_then_named_with_its_code(world: World) -> None:
+    """DRS may answer an item of batch-status with an error code and message instead of a status (SDK
+    QueryJobStatusResp); the emulator never does, so its answers are rewritten on their way here."""
+    [job] = world.jobs(status=RUNNING)
+    session = world.emu.session()
+
+    def busy_item(response: requests.Response, *_args: Any, **_kwargs: Any) -> None:
+        if (response.request.path_url or "").endswith("/batch-status"):
+            item = {"id": job, "error_code": "DRS.M01504", "error_message": "Task is busy."}
+            response._content = json.dumps({"count": 1, "results": [item]}).encode()
+
+    session.hooks["response"].append(busy_item)
+    settings = Settings(endpoint=world.emu.url, project_id=DEFAULT_PROJECT_ID, access_key=DEFAULT_ACCESS_KEY,
+                        secret_key=DEFAULT_SECRET_KEY, backoff_factor=0, max_retries=2)
+    with pytest.raises(ConvergeError) as failure:
+        read_live(connect(settings, session=session), [job], world.time.clock())
+    assert str(failure.value) == (f"DRS did not say the status of 1 job(s), 3 times:\n  - job {job}: DRS.M01504: Task "
+                                  "is busy. Wait until the other operation ends, then run `pulumi up` again.\nNothing "
+                                  "was recorded for them; run again later")

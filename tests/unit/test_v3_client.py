@@ -20,7 +20,7 @@ from requests.adapters import BaseAdapter
 
 from pulumi_drs.api import connect
 from pulumi_drs.api import transport as transport_module
-from pulumi_drs.api.base import Act, JobView, Lag, Outcome
+from pulumi_drs.api.base import Act, JobDetail, JobView, Lag, Outcome
 from pulumi_drs.api.v3 import wire
 from pulumi_drs.api.v3.client import MISSING, V3Client
 from pulumi_drs.emulator import (
@@ -31,7 +31,7 @@ from pulumi_drs.emulator import (
     InProcessEmulator,
 )
 from pulumi_drs.emulator.items import StartItem
-from pulumi_drs.errors import ConnectError, ConnectionDroppedError, ServerError
+from pulumi_drs.errors import ConnectError, ConnectionDroppedError, RequestError, ServerError
 from pulumi_drs.settings import Settings
 
 GHOST = "12345678-0000-4000-8000-0000000jb101"
@@ -469,3 +469,186 @@ def test_a_connect_error_is_not_reconciled(drs: Drs) -> None:
     with pytest.raises(ConnectError, match="drs:endpoint/HW_DRS_ENDPOINT"):
         start(drs.api, [job])
     assert drs.ops() == [] and drs.sleeps == []
+
+
+# --- exact views, outcomes, pages and notes (mutation testing: docs/test-strength.md) -----------------------
+
+
+def test_jobs_missing_from_detail_and_lag_answers_get_exact_empty_views(drs: Drs) -> None:
+    [job] = drs.jobs(1, status="INCRE_TRANSFER_STARTED")
+    drs.admin.add_fault("batch-detail", "status", status=200)  # an answer without the job's item
+    drs.admin.add_fault("batch-rpo-and-rto", "status", status=200)
+    assert drs.api.read_details([job]) == {job: JobDetail(job, error_message=MISSING)}
+    assert drs.api.read_lags([job]) == {job: Lag(job, error_message=MISSING)}
+    assert drs.ops() == ["batch-detail", "batch-rpo-and-rto"]
+
+
+def test_read_details_gives_each_job_its_own_exact_detail(drs: Drs) -> None:
+    [job] = drs.jobs(1, task_type="INCR_TRANS")
+    assert drs.api.read_details([job]) == {job: JobDetail(job, "CONFIGURATION", "INCR_TRANS", (), False, "up",
+                                                          "migration")}
+
+
+def test_the_task_list_is_asked_for_page_1_of_100_and_once_when_it_answers_every_job(drs: Drs) -> None:
+    job_ids = drs.jobs(100)
+    details = drs.api.read_details(job_ids)
+    assert list(details) == job_ids
+    [listed] = drs.bodies("jobs")
+    assert (listed["cur_page"], listed["per_page"], listed["db_use_type"]) == (1, 100, "migration")
+    assert drs.ops().count("jobs") == 1
+
+
+def test_a_failing_task_list_names_its_operation(drs: Drs) -> None:
+    [job] = drs.jobs(1)
+    drs.admin.add_fault("batch-detail", "delay", delay_seconds=0)  # batch-detail answered as usual
+    drs.admin.add_fault("/jobs", "status", status=400, error_code="DRS.M00202", error_msg="bad filter")
+    with pytest.raises(RequestError) as failure:
+        drs.api.read_details([job])
+    assert str(failure.value) == ("jobs: DRS answered HTTP 400 DRS.M00202: bad filter. Check start_time and the "
+                                  "job IDs.")
+
+
+def test_a_refused_start_comes_back_as_exactly_drs_said_it(drs: Drs) -> None:
+    [running] = drs.jobs(1, status="INCRE_TRANSFER_STARTED")
+    [outcome] = start(drs.api, [running]).values()
+    assert outcome == Outcome(running, False, "DRS.M00304", outcome.error_message, None)
+    assert outcome.error_message and running in outcome.error_message
+
+
+def test_a_page_error_on_the_first_page_is_not_taken_for_the_end_of_the_pages(drs: Drs) -> None:
+    [job] = drs.jobs(1)
+    drs.admin.add_fault("batch-status", "status", status=400, error_code="DRS.M00211")
+    with pytest.raises(RequestError, match=r"DRS\.M00211"):
+        drs.api.read_statuses([job])
+
+
+def test_a_job_drs_does_not_know_gets_its_not_found_view_from_a_later_page(drs: Drs) -> None:
+    job_ids = drs.jobs(3)
+    drs.admin.settings(max_per_page=2)
+    views = drs.api.read_statuses([*job_ids, GHOST])
+    assert views == {**{j: JobView(j, "CONFIGURATION") for j in job_ids},
+                     GHOST: JobView(GHOST, None, "DRS.M05003", f"Task {GHOST} not found.")}
+    assert [b["page_req"]["cur_page"] for b in drs.bodies("batch-status")] == [1, 2]
+
+
+def test_a_lost_start_answer_gives_each_job_its_own_outcome_and_the_reason(drs: Drs) -> None:
+    ready = drs.jobs(2)
+    [failed] = drs.jobs(1)
+    drs.admin.set_status(failed, "START_JOB_FAILED")  # no error message of its own
+    drs.admin.add_fault("batch-starting", "drop_before")
+    outcomes = start(drs.api, [*ready, failed])
+    lost = "batch-starting: the answer was lost (ConnectionDroppedError)"
+    assert outcomes[failed] == Outcome(failed, False, None, f"{lost}; DRS now shows the job in status "
+                                                              "START_JOB_FAILED (no message)")
+    assert [(o.id, o.accepted, o.note) for o in outcomes.values()][:2] == [(j, True, None) for j in ready]
+    assert drs.named("batch-starting") == [[*ready, failed], ready]
+
+
+def test_a_job_done_after_a_lost_answer_gets_an_outcome_under_its_own_id(drs: Drs) -> None:
+    job_ids = drs.jobs(2)
+    drs.admin.add_fault("batch-starting", "drop_after")
+    outcomes = start(drs.api, job_ids)
+    assert [(j, o.id) for j, o in outcomes.items()] == [(j, j) for j in job_ids]
+    assert all(o.note == "batch-starting: the answer was lost (ConnectionDroppedError); DRS now shows the job in "
+               "status STARTJOBING" for o in outcomes.values())
+
+
+def test_after_a_lost_answer_a_job_drs_leaves_out_of_the_status_read_is_sent_again(drs: Drs) -> None:
+    [job] = drs.jobs(1)
+    drs.admin.add_fault("batch-starting", "drop_before")
+    drs.admin.add_fault("batch-status", "status", status=200)  # the reconcile read does not say the job's status
+    [outcome] = start(drs.api, [job]).values()
+    assert outcome == Outcome(job, True)
+    assert drs.named("batch-starting") == [[job], [job]] and drs.count([job]) == [1]
+
+
+def test_a_lost_answer_is_logged_with_its_operation(drs: Drs, caplog: pytest.LogCaptureFixture) -> None:
+    [job] = drs.jobs(1)
+    drs.admin.add_fault("batch-starting", "drop_before")
+    with caplog.at_level("WARNING", logger="pulumi_drs"):
+        start(drs.api, [job])
+    retries = [r.getMessage() for r in caplog.records if "; try " in r.getMessage()]
+    assert retries == ["batch-starting: ConnectionDroppedError; try 2 in 0.00 s"]
+
+
+def test_a_resent_start_refused_because_the_first_landed_says_so_exactly(drs: Drs) -> None:
+    [job] = drs.jobs(1)
+    backend = drs.emu.state.backend
+
+    def first_copy_lands(response: requests.Response, *_args: Any, **_kwargs: Any) -> None:
+        if response.request.path_url.endswith("/batch-status") and not drs.count([job])[0]:
+            backend.batch_start_jobs(DEFAULT_PROJECT_ID, [StartItem(job)])
+
+    drs.admin.add_fault("batch-starting", "drop_before")
+    drs.session.hooks["response"].append(first_copy_lands)
+    [outcome] = start(drs.api, [job]).values()
+    assert outcome == Outcome(job, True, note="batch-starting: a re-sent request was refused for the job's status "
+                                              "after an earlier one took effect; DRS now shows the job in status "
+                                              "STARTJOBING", inferred=True)
+
+
+def edit_answers(drs: Drs, operation: str, edit: Callable[[dict[str, Any]], None]) -> None:
+    """The emulator's answers to `operation`, edited by `edit` on their way to the client: the few answer
+    shapes DRS may send and the emulator never does (an item that does not fit, a note on a success)."""
+
+    def hook(response: requests.Response, *_args: Any, **_kwargs: Any) -> None:
+        if (response.request.path_url or "").endswith("/" + operation):
+            data = response.json()
+            edit(data)
+            response._content = json.dumps(data).encode()
+
+    drs.session.hooks["response"].insert(0, hook)
+
+
+def test_a_job_missing_from_a_batch_action_answer_is_refused_with_what_to_do(drs: Drs) -> None:
+    [job] = drs.jobs(1)
+    drs.admin.add_fault("batch-starting", "status", status=200)  # an answer without any item, nothing done
+    assert start(drs.api, [job]) == {job: Outcome(job, False, None, f"{MISSING}: check the job's status before "
+                                                                    "trying again")}
+
+
+def test_a_note_drs_puts_on_a_success_is_kept_as_the_note(drs: Drs) -> None:
+    [job] = drs.jobs(1)
+    edit_answers(drs, "batch-starting",
+                 lambda data: data["results"][0].update(error_code="DRS.X", error_msg="scheduled by DRS"))
+    assert start(drs.api, [job]) == {job: Outcome(job, True, note="scheduled by DRS")}
+
+
+UNFIT = [
+    ("batch-status", lambda job: {"id": job, "status": 7}, "job {job}", "status (Input should be a valid string)"),
+    ("batch-rpo-and-rto", lambda job: {"job_id": job, "rpo_info": {"delay": []}}, "job {job}",
+     "rpo_info.delay (Input should be a valid string)"),
+    ("batch-status", lambda job: {"status": "CONFIGURATION"}, "job (no id)", "id (Field required)"),
+    ("batch-status", lambda job: {"id": 1, "status": 2, "error_code": 3, "error_message": 4}, "job 1",
+     "id (Input should be a valid string), status (Input should be a valid string), error_code (Input should be a "
+     "valid string)"),
+    ("batch-status", lambda job: "not an object", "job (no id)",
+     " (Input should be a valid dictionary or instance of QueryJobStatusResp)"),
+]
+
+
+@pytest.mark.parametrize(("operation", "item", "named", "fields"), UNFIT, ids=["wrong type", "nested", "no id",
+                                                                             "first three", "not an object"])
+def test_an_item_that_does_not_fit_is_read_as_missing_and_named_in_a_warning(
+        drs: Drs, caplog: pytest.LogCaptureFixture, operation: str, item: Callable[[str], object],
+        named: str, fields: str) -> None:
+    [job] = drs.jobs(1, status="INCRE_TRANSFER_STARTED")
+    edit_answers(drs, operation, lambda data: data.update(results=[item(job)]))
+    with caplog.at_level("WARNING", logger="pulumi_drs.api.v3"):
+        read = drs.api.read_statuses([job]) if operation == "batch-status" else drs.api.read_lags([job])
+    assert read == {job: (JobView if operation == "batch-status" else Lag)(job, error_message=MISSING)}
+    assert [r.getMessage() for r in caplog.records if r.name == "pulumi_drs.api.v3"] == [
+        f"pulumi-drs: DRS's {operation} answer for {named.format(job=job)} does not fit the documented shape: "
+        f"{fields}; pulumi-drs reads this job as missing from the answer and asks again"]
+
+
+@pytest.mark.parametrize("operation", ["batch-starting", "jobs"])
+def test_the_warning_for_an_item_that_does_not_fit_names_the_operation(
+        drs: Drs, caplog: pytest.LogCaptureFixture, operation: str) -> None:
+    [job] = drs.jobs(1)
+    key = "jobs" if operation == "jobs" else "results"
+    edit_answers(drs, operation, lambda data: data.update({key: [{"id": job, "status": 7}]}))
+    with caplog.at_level("WARNING", logger="pulumi_drs.api.v3"):
+        drs.api.read_details([job]) if operation == "jobs" else start(drs.api, [job])
+    [message] = [r.getMessage() for r in caplog.records if r.name == "pulumi_drs.api.v3"]
+    assert message.startswith(f"pulumi-drs: DRS's {operation} answer for job {job} does not fit")
