@@ -48,7 +48,7 @@ class _Unit:
         self.seen: set[str] = set()
         self.changed: set[str] = set()
         self.deleted: set[str] = set()
-        self._parents: set[str] | None = None
+        self._children: dict[str, list[Job]] | None = None
 
     def name_of(self, job_id: str) -> str | None:
         job = self.jobs.get(job_id)
@@ -100,13 +100,20 @@ class _Unit:
 
     def listed(self, job: Job) -> Listed:
         """`job` with all its subtasks, as the task list shows them (each subtask read too)."""
-        children = self.read([child for child in self.jobs.values() if child.parent_id == job.id])
+        children = self.read(self.children_of(job.id))
         return Listed(copy.copy(job), tuple(copy.copy(child) for child in children))
 
     def is_parent(self, job: Job) -> bool:
-        if self._parents is None:  # once per operation: batches of 100 over thousands of jobs stay linear
-            self._parents = {other.parent_id for other in self.jobs.values() if other.parent_id}
-        return job.id in self._parents
+        return bool(self.children_of(job.id))
+
+    def children_of(self, job_id: str) -> list[Job]:
+        """The job's subtasks, indexed once per operation: batches of 100 over thousands of jobs stay linear."""
+        if self._children is None:
+            self._children = {}
+            for other in self.jobs.values():
+                if other.parent_id:
+                    self._children.setdefault(other.parent_id, []).append(other)
+        return self._children.get(job_id, [])
 
 
 class DrsBackend:
@@ -169,8 +176,8 @@ class DrsBackend:
         shows them there); a page past the last is empty rather than an error."""
         query.check()
         with self._unit(project_id, is_read=True) as unit:
-            tops = [job for job in unit.all_jobs() if unit.is_top(job)]
-            matching = [job for job in tops if query.matches(job)]
+            selected = unit.read([job for job in unit.jobs.values() if unit.is_top(job) and query.selects(job)])
+            matching = [job for job in selected if query.matches(job)]
             first, size = window(len(matching), query.page, cap=None)
             listed = [unit.listed(job) for job in matching[first : first + size]]
         return JobList(len(matching), listed)

@@ -4,6 +4,7 @@ task-list filters (v3 `JobFilter`, v5 `JobQuery`), with the errors DRS answers w
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -38,6 +39,10 @@ class JobFilter:
         if not self.db_use_type:  # API querying_tasks_of_a_tenant.rst: db_use_type is mandatory
             raise exc.ParameterEmpty("db_use_type cannot be empty.")
         _check_names(self.name, r.MAX_NAMED_JOBS)
+
+    def selects(self, job: Job) -> bool:
+        """By the facts a job keeps while it runs (type, name, id): whether the query is about it."""
+        return (self.db_use_type is None or job.db_use_type == self.db_use_type) and _is_named(self.name, job)
 
     def matches(self, job: Job) -> bool:
         facts = [
@@ -108,8 +113,15 @@ _SORT_KEYS: dict[str, Callable[[Job], Any]] = {
 """SDK ListJobsRequest.sort_key: every documented key, each read from what the emulator knows of a job."""
 
 
-def _names(name: str | None) -> list[str]:
-    return [part.strip() for part in (name or "").split(",") if part.strip()]
+@functools.lru_cache(maxsize=64)
+def _names(name: str | None) -> tuple[str, ...]:
+    """The IDs in a filter, parsed once per filter (a list request asks it of every task)."""
+    return tuple(part.strip() for part in (name or "").split(",") if part.strip())
+
+
+@functools.lru_cache(maxsize=64)
+def _name_set(name: str) -> frozenset[str]:
+    return frozenset(_names(name))
 
 
 def _check_names(name: str | None, limit: int) -> None:
@@ -120,7 +132,7 @@ def _check_names(name: str | None, limit: int) -> None:
 def _is_named(name: str | None, job: Job) -> bool:
     """No name, one of the comma-separated IDs, or the task's name. GUESS: a name matches exactly (no
     source says whether DRS matches names fuzzily)."""
-    return not name or job.id in _names(name) or job.name == name
+    return not name or job.id in _name_set(name) or job.name == name
 
 
 def check_batch(job_ids: Sequence[str]) -> list[str]:
