@@ -3,13 +3,16 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup engine demo test lint bench bench-quick
+.PHONY: help setup engine demo test test-pythons lint bench bench-quick mutation
 
 help:
 	@echo "make demo   - preview and deploy the quickstart stack against the local DRS emulator"
 	@echo "make test   - the whole test suite (unit, emulator over HTTP, gRPC provider, real engine)"
+	@echo "make test-pythons - the fast tiers under each of Python 3.10 to 3.13 this machine has (.venvs/)"
 	@echo "make lint   - ruff and mypy --strict"
 	@echo "make bench  - benchmarks (bench/run.py --quick for the short run)"
+	@echo "make mutation - mutation testing of the modules that decide what happens to jobs (about 40 min;"
+	@echo "                docs/test-strength.md); scripts/mutation 'pulumi_drs.plan.*' for part of it"
 
 setup:
 	@scripts/setup-venv >/dev/null
@@ -23,6 +26,9 @@ demo: setup engine
 test: setup engine
 	.venv/bin/python -m pytest tests
 
+test-pythons:
+	scripts/test-pythons
+
 lint: setup
 	.venv/bin/ruff check pulumi_drs tests bench examples
 	.venv/bin/mypy
@@ -32,3 +38,6 @@ bench-quick: setup engine
 
 bench: setup engine
 	.venv/bin/python bench/run.py
+
+mutation: setup
+	scripts/mutation

@@ -204,3 +204,79 @@ def test_every_known_code_carries_its_advice_from_the_semantics_table() -> None:
     for code, fact in CODES.items():
         text = str(error_from_response(400, body(code), operation="op"))
         assert fact.advice.lower().rstrip(".") in text.lower(), code
+
+
+# --- exact messages and fields (mutation testing: docs/test-strength.md) ------------------------------------
+
+
+def test_an_unreadable_body_is_quoted_and_leaves_code_job_and_request_unset() -> None:
+    error = error_from_response(502, b"<html>Bad Gateway</html>", operation="batch-status")
+    assert str(error) == "batch-status: DRS answered HTTP 502: <html>Bad Gateway</html>. DRS had an internal " \
+                         "problem: retry later."
+    assert (error.error_code, error.job_id, error.request_id) == (None, None, None)
+
+
+def test_a_body_with_a_code_and_no_message_gives_the_advice_alone() -> None:
+    error = error_from_response(400, json.dumps({"error_code": "DRS.M00304"}).encode(), operation="op")
+    assert str(error) == "op: DRS answered HTTP 400 DRS.M00304. Check the job in the DRS console, then run " \
+                         "`pulumi up` again."
+    assert (error.error_code, error.job_id) == ("DRS.M00304", None)
+
+
+def test_a_message_ending_in_capital_x_keeps_it() -> None:
+    error = error_from_response(400, body("DRS.M00202", msg="Bad start time for region eu-X."), operation="op")
+    assert str(error) == "op: DRS answered HTTP 400 DRS.M00202: Bad start time for region eu-X. Check start_time " \
+                         "and the job IDs."
+
+
+def test_non_string_code_and_message_are_ignored() -> None:
+    error = error_from_response(400, json.dumps({"error_code": 123, "error_msg": ["x"]}).encode(), operation="op")
+    assert str(error) == "op: DRS answered HTTP 400. DRS rejected the request: check the job IDs and inputs."
+    assert error.error_code is None
+
+
+def test_http_500_without_a_code_is_a_server_error() -> None:
+    assert type(error_from_response(500, None, operation="op")) is ServerError
+    assert type(error_from_response(499, None, operation="op")) is RequestError
+
+
+def test_a_batch_item_error_msg_wins_over_error_message() -> None:
+    raw = batch_body({"id": JOB, "error_code": "DRS.M05004", "error_msg": "Task deleted.", "error_message": "other"})
+    assert str(error_from_response(400, raw, operation="batch-detail")) == (
+        f"batch-detail: DRS answered HTTP 400 DRS.M05004 for job {JOB}: Task deleted. Remove it from job_ids (a "
+        "released job cannot be started again).")
+
+
+def test_a_body_that_is_not_utf8_is_quoted_with_replacement_characters_and_single_spaces() -> None:
+    error = error_from_response(502, b"\xff\xfe  bad\n\n body", operation="op")
+    assert str(error) == "op: DRS answered HTTP 502: \ufffd\ufffd bad body. DRS had an internal problem: retry later."
+
+
+def test_a_long_text_body_is_cut_to_200_characters() -> None:
+    error = error_from_response(502, "x" * 250, operation="op")
+    assert str(error) == f"op: DRS answered HTTP 502: {'x' * 200}. DRS had an internal problem: retry later."
+    short = error_from_response(502, "y" * 20, operation="op")
+    assert str(short) == f"op: DRS answered HTTP 502: {'y' * 20}. DRS had an internal problem: retry later."
+
+
+def test_an_error_shows_its_message_in_repr_and_args() -> None:
+    """`SECRET not in repr(error)` above means something only if repr shows the message."""
+    error = error_from_response(503, body("DRS.M00004", msg="busy"), operation="x")
+    assert error.args == (str(error),)
+    assert repr(error) == f"ServerError({str(error)!r})"
+
+
+def test_a_configuration_error_keeps_the_fields_of_every_drs_error() -> None:
+    error = ConfigurationError("no endpoint", setting="endpoint", error_code="X.1", status_code=400)
+    assert (error.setting, error.error_code, error.status_code, str(error)) == ("endpoint", "X.1", 400, "no endpoint")
+
+
+def test_redact_keeps_the_header_names_and_replaces_only_the_values() -> None:
+    text = ('Authorization: SDK-HMAC-SHA256 Access=AK1, Signature=0123abcdef\nX-Auth-Token: MIIsecret\n'
+            '{"password": "hunter2", "name": "bob"}')
+    assert redact(text, []) == ('Authorization: *** Access=AK1, Signature=***\nX-Auth-Token: ***\n'
+                                '{"password": "***", "name": "bob"}')
+
+
+def test_redact_replaces_a_secret_that_contains_another_whole() -> None:
+    assert redact("x a-secret-b y", ["secret", "a-secret-b"]) == "x *** y"

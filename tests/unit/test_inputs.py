@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pulumi.output import Unknown
 
-from pulumi_drs.inputs import BatchInputs, normalize
+from pulumi_drs.inputs import BatchInputs, Failure, Recorded, contains_unknown, normalize
 
 JOB = "140b5236-88ad-43c8-811c-1268453jb101"
 JOB2 = "2c0e8b31-5f1d-4a77-9d0e-77aa1b2jb102"
@@ -189,3 +189,113 @@ def test_a_start_time_in_the_future_by_the_real_clock_is_accepted() -> None:
     soon = datetime.now(timezone.utc) + timedelta(hours=1)
     _, failures = normalize({"job_ids": [JOB], "start_time": soon})
     assert failures == []
+
+
+# --- exact messages and boundaries (mutation testing: docs/test-strength.md) ------------------------------
+
+BAD_ID_HINT = "(expected the form 140b5236-88ad-43c8-811c-1268453jb101: lowercase letters and digits)"
+EXACT_FAILURES: list[tuple[str, dict[str, Any], str, str]] = [
+    ("job_ids missing", {}, "job_ids", "is required: list the DRS job IDs to start"),
+    ("job_ids a string", {"job_ids": JOB}, "job_ids", "must be a list of DRS job IDs, got str"),
+    ("job_ids empty", {"job_ids": []}, "job_ids", "must list at least one DRS job ID"),
+    ("two bad job ids", {"job_ids": ["Bad", JOB, JOB]}, "job_ids",
+     f"'Bad' is not a DRS job ID {BAD_ID_HINT}; '{JOB}' is listed twice"),
+    ("wait unknown mode", {"job_ids": [JOB], "wait": "forever"}, "wait",
+     "'forever' is not a wait mode; use one of accepted, running, incremental"),
+    ("timeout bool", {"job_ids": [JOB], "timeout": True}, "timeout",
+     "must be seconds or a duration such as '45m', not a bool"),
+    ("timeout too short", {"job_ids": [JOB], "timeout": 5}, "timeout", "5 s is outside 10 s to 24 h"),
+    ("resource_name not a string", {"job_ids": [JOB], "resource_name": 5}, "resource_name",
+     "must be a non-empty string"),
+    ("resource_name empty", {"job_ids": [JOB], "resource_name": ""}, "resource_name", "must be a non-empty string"),
+    ("start_time just past the grace", {"job_ids": [JOB], "start_time": NOW_MS - 60_001}, "start_time",
+     "2027-01-15T07:58:59.999000+00:00 is in the past: give a future time, or leave start_time out to start now"),
+    ("start_time in seconds", {"job_ids": [JOB], "start_time": 10**11 - 1}, "start_time",
+     "99999999999 looks like epoch seconds; DRS wants milliseconds (99999999999000)"),
+    ("start_time bool", {"job_ids": [JOB], "start_time": True}, "start_time",
+     "must be a datetime, an ISO-8601 string or epoch milliseconds, not a bool"),
+    ("start_time naive datetime", {"job_ids": [JOB], "start_time": datetime(2030, 1, 1)}, "start_time",
+     "a datetime needs a timezone (e.g. datetime(..., tzinfo=timezone.utc))"),
+    ("start_time at the upper bound", {"job_ids": [JOB], "start_time": 10**14}, "start_time",
+     "100000000000000 is too large for epoch milliseconds"),
+    ("forward job also in job_ids", {"job_ids": [JOB, JOB2], "forward_job_ids": [JOB2, JOB]}, "forward_job_ids",
+     f"{JOB}, {JOB2} is also in job_ids: a DR forward job belongs to the forward batch, not to the backward "
+     "batch that waits for it"),
+]
+
+
+@pytest.mark.parametrize(("case", "props", "prop", "reason"), EXACT_FAILURES, ids=[c[0] for c in EXACT_FAILURES])
+def test_each_bad_input_gets_exactly_its_message(case: str, props: dict[str, Any], prop: str, reason: str) -> None:
+    assert failures_of(props) == {prop: reason}, case
+
+
+def test_a_start_time_within_the_minute_of_grace_is_accepted() -> None:
+    for start in (NOW_MS - 60_000, NOW_MS, NOW_MS + 1_000, 10**14 - 1):
+        out, failures = normalize({"job_ids": [JOB], "start_time": start}, now_ms=NOW_MS)
+        assert (failures, out["start_time"]) == ([], str(start))
+
+
+def test_the_earliest_millisecond_value_is_milliseconds_not_seconds() -> None:
+    earliest = str(10**11)
+    out, failures = normalize({"job_ids": [JOB], "start_time": earliest}, olds={"start_time": earliest},
+                              now_ms=NOW_MS)
+    assert (failures, out["start_time"]) == ([], earliest)
+
+
+def test_a_past_start_time_is_refused_when_the_recorded_one_is_unreadable() -> None:
+    past = NOW_MS - 86_400_000
+    assert set(failures_of({"job_ids": [JOB], "start_time": past}, olds={"start_time": "garbage"})) == {"start_time"}
+
+
+def test_a_lowercase_z_start_time_is_utc() -> None:
+    out, failures = normalize({"job_ids": [JOB], "start_time": "2027-01-15T09:00:00z"}, now_ms=NOW_MS)
+    assert (failures, out["start_time"]) == ([], str(FUTURE_MS))  # NOW_MS is 2027-01-15T08:00:00Z
+
+
+def test_without_now_ms_the_real_clock_decides_what_is_past() -> None:
+    yesterday = datetime.now(timezone.utc) - timedelta(days=1)
+    _, failures = normalize({"job_ids": [JOB], "start_time": yesterday})
+    assert [f.property for f in failures] == ["start_time"]
+
+
+def test_inputs_after_an_unknown_one_are_still_checked() -> None:
+    _, failures = normalize({"job_ids": Unknown(), "wait": "forever", "timeout": 1}, now_ms=NOW_MS)
+    assert [f.property for f in failures] == ["wait", "timeout"]
+    _, failures = normalize({"job_ids": [Unknown(), "Bad"]}, now_ms=NOW_MS)
+    assert failures == [Failure("job_ids", f"'Bad' is not a DRS job ID {BAD_ID_HINT}")]
+
+
+def test_checked_inputs_come_back_typed_as_declared() -> None:
+    inputs = BatchInputs.from_checked({"job_ids": (JOB,), "timeout": 120.0, "forward_job_ids": (JOB2,)})
+    assert (inputs.job_ids, inputs.forward_job_ids) == ([JOB], [JOB2])
+    assert type(inputs.timeout) is int and inputs.timeout == 120
+
+
+def test_recorded_results_without_a_job_id_are_ignored() -> None:
+    recorded = Recorded.from_outputs({"job_ids": [JOB], "results": [{"status": "failed"}, "junk",
+                                                                      {"id": JOB, "status": "success"}]})
+    assert recorded.results == {JOB: {"id": JOB, "status": "success"}}
+    assert recorded.job_statuses == {}
+
+
+def test_an_unknown_value_inside_a_mapping_is_unknown() -> None:
+    assert contains_unknown({"a": "x", "b": Unknown()}) is True
+    assert contains_unknown({"a": "x"}) is False
+
+
+def test_a_timeout_the_engine_sends_as_a_whole_float_becomes_whole_seconds() -> None:
+    out, failures = normalize({"job_ids": [JOB], "timeout": 600.0}, now_ms=NOW_MS)
+    assert failures == [] and out["timeout"] == 600 and type(out["timeout"]) is int
+
+
+@pytest.mark.parametrize(("timeout", "seconds"), [(10, 10), ("24h", 86400), (86400, 86400), ("23h59m59s", 86399)])
+def test_a_timeout_at_either_end_of_its_range_is_accepted(timeout: object, seconds: int) -> None:
+    out, failures = normalize({"job_ids": [JOB], "timeout": timeout}, now_ms=NOW_MS)
+    assert failures == [] and out["timeout"] == seconds
+
+
+@pytest.mark.parametrize("timeout", [9, 86401, "24h0m1s"])
+def test_a_timeout_just_outside_its_range_names_the_range(timeout: object) -> None:
+    _, failures = normalize({"job_ids": [JOB], "timeout": timeout}, now_ms=NOW_MS)
+    assert [(f.property, f.reason) for f in failures] == [
+        ("timeout", f"{9 if timeout == 9 else 86401} s is outside 10 s to 24 h")]

@@ -125,3 +125,52 @@ def test_with_api_v5_what_drs_allows_decides(status: str, allowed: tuple[str, ..
 def test_when_nothing_allowed_fits_the_message_quotes_what_drs_allows() -> None:
     reason = plan.plan_job("j", "INCRE_TRANSFER_FAILED", ("RESET", "DELETE")).reason
     assert "needs RETRY, but DRS allows only DELETE, RESET for this job now" in reason
+
+
+# --- exact plans (mutation testing: docs/test-strength.md) ----------------------------------------------
+
+
+@pytest.mark.parametrize(("status", "allowed", "expected"), [
+    ("PAUSING", ("RETRY",), plan.JobPlan("j", "PAUSING", Step.RESUME)),
+    ("CONFIGURATION", ("START",), plan.JobPlan("j", "CONFIGURATION", Step.START)),
+    ("START_JOB_FAILED", ("START",), plan.JobPlan("j", "START_JOB_FAILED", Step.START)),
+    ("START_JOB_FAILED", ("RETRY",), plan.JobPlan("j", "START_JOB_FAILED", Step.RETRY)),
+    ("REBUILD_NODE_FAILED", ("RETRY", "DELETE"), plan.JobPlan("j", "REBUILD_NODE_FAILED", Step.RETRY)),
+])
+def test_a_plan_that_follows_what_drs_allows_names_the_job_and_its_status(
+        status: str, allowed: tuple[str, ...], expected: plan.JobPlan) -> None:
+    assert plan.plan_job("j", status, allowed) == expected
+
+
+def test_a_configured_job_for_which_drs_allows_only_a_retry_is_not_started() -> None:
+    assert plan.plan_job("j", "CONFIGURATION", ("RETRY",)) == plan.JobPlan(
+        "j", "CONFIGURATION", Step.FAIL,
+        "`pulumi up` needs START, but DRS allows only RETRY for this job now: check it in the DRS console")
+
+
+def test_a_failed_job_drs_allows_nothing_for_says_start_or_retry_and_the_advice() -> None:
+    advice = plan.plan_job("j", "START_JOB_FAILED").reason
+    assert plan.plan_job("j", "START_JOB_FAILED", ("RESET",)) == plan.JobPlan(
+        "j", "START_JOB_FAILED", Step.FAIL,
+        f"`pulumi up` needs START or RETRY, but DRS allows only RESET for this job now: {advice}")
+
+
+def test_a_job_drs_allows_no_action_for_says_so() -> None:
+    assert plan.plan_job("j", "INCRE_TRANSFER_FAILED", ()).reason == (
+        "`pulumi up` needs RETRY, but DRS allows only no action for this job now: check it in the DRS console")
+
+
+def test_a_table_plan_of_a_job_that_needs_no_person_carries_no_reason() -> None:
+    assert [plan.plan_job("j", s) for s in ("CONFIGURATION", "PAUSING", "CREATING")] == [
+        plan.JobPlan("j", "CONFIGURATION", Step.START), plan.JobPlan("j", "PAUSING", Step.RESUME),
+        plan.JobPlan("j", "CREATING", Step.WAIT)]
+
+
+def test_reached_without_accepted_means_nothing_was_accepted_in_this_run() -> None:
+    assert plan.reached(ACCEPTED, "CONFIGURATION") is False
+    assert plan.reached(ACCEPTED, "CONFIGURATION", accepted=True) is True
+
+
+def test_an_unreadable_forward_job_is_named_unreadable() -> None:
+    assert plan.forward_blockers([ForwardState("f", None, None, None)]) == [
+        "forward job f is unreadable, not INCRE_TRANSFER_STARTED"]
