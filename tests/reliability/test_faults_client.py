@@ -180,13 +180,14 @@ def test_a_late_first_start_landing_before_the_resend_is_reconciled(emulator: Em
                                                                     admin: EmulatorAdmin) -> None:
     """The first request times out and lands after the client checked the status (still CONFIGURATION) but
     before its re-send lands: DRS refuses the re-send with DRS.M00304, which the client reads as done.
-    With a 2 s read timeout: the check runs at about 2.1 s, the first copy lands at 2.5 s, the re-send at
-    about 3.1 s, and its answer comes well within its own timeout."""
+    With a 3 s read timeout: the check runs at about 3.1 s, the first copy lands at 4.5 s, the re-send at
+    about 5.3 s, and its answer comes within its own timeout: each step has 0.8 s or more to spare on a
+    loaded machine."""
     job_ids = [j["id"] for j in admin.create_jobs(2)]
-    admin.add_fault("batch-starting", mode="delay", delay_seconds=2.5, times=1)
-    admin.add_fault("batch-starting", mode="delay", delay_seconds=1.0, times=1)
+    admin.add_fault("batch-starting", mode="delay", delay_seconds=4.5, times=1)
+    admin.add_fault("batch-starting", mode="delay", delay_seconds=2.2, times=1)
 
-    slow = client(emulator, PULUMI_DRS_READ_TIMEOUT="2")
+    slow = client(emulator, PULUMI_DRS_READ_TIMEOUT="3")
     try:
         outcomes = start(slow, job_ids)
     finally:
