@@ -189,10 +189,10 @@ class IamPasswordAuth(DrsAuth):
 
 
 _SHARED_TOKENS: dict[str, tuple[str | None, float]] = {}
+"""Process-wide IAM tokens by a digest of the identity (never the password itself) and refresh time."""
 _TOKENS_LOCK = threading.Lock()
 """Guards `_SHARED_TOKENS` for every client of the process: clients built at once in several threads (the
 provider builds one per call) ask IAM for one token, not one each."""
-"""Process-wide IAM tokens by a digest of the identity (never the password itself) and refresh time."""
 
 
 def build_auth(settings: Settings, transmit: Transmit) -> DrsAuth:

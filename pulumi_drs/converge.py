@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from pulumi_drs import plan
-from pulumi_drs.api.base import Act, DrsApi, Outcome
+from pulumi_drs.api.base import Act, DrsApi, Outcome, unique
 from pulumi_drs.errors import DrsError
 from pulumi_drs.plan import Goal, Step, Target
 from pulumi_drs.semantics import RELEASE_FAILED, Kind, Meaning, explain, kind, means
@@ -28,7 +28,9 @@ FIRST_POLL_SECONDS = 0.5
 """The first pause between reads (never more than the poll cap); each next one is 1.5 times longer."""
 POLL_GROWTH = 1.5
 ACCEPT_GRACE_SECONDS = 30.0
-"""After DRS accepts a resume or retry it may show the old status a while: that long, it is not a failure."""
+"""After DRS accepts a resume or retry it may show the old status a while: that long, it is not a failure.
+GUESS (no source gives the delay; docs/drs-semantics.md): DRS updates asynchronously, the Terraform
+provider waits 20 s before its first status read."""
 BUSY_TRIES = 4
 """Rounds a job refused with DRS.M01504 (another operation running) is asked again before it fails."""
 MAX_REPAIRS = 3
@@ -89,7 +91,7 @@ def read_jobs(api: DrsApi, job_ids: Sequence[str], clock: Clock,
     recorded); if it persists, the error names it."""
     found: dict[str, tuple[str, tuple[str, ...] | None]] = {}
     unread: dict[str, str] = {}
-    pending = list(dict.fromkeys(job_ids))
+    pending = unique(job_ids)
     for attempt in range(tries):
         if attempt:
             clock.sleep(min(FIRST_POLL_SECONDS * 2**attempt, clock.poll_cap))
@@ -104,7 +106,7 @@ def read_jobs(api: DrsApi, job_ids: Sequence[str], clock: Clock,
                 unread.pop(job_id, None)
         pending = list(unread)
         if not pending:
-            return {j: found[j] for j in dict.fromkeys(job_ids)}
+            return {j: found[j] for j in unique(job_ids)}
     lines = "\n".join(f"  - job {j}: {why}" for j, why in unread.items())
     raise ConvergeError(f"DRS did not say the status of {len(unread)} job(s), {tries} times:\n{lines}\n"
                         "Nothing was recorded for them; run again later", {j: s for j, (s, _a) in found.items()})
@@ -242,10 +244,11 @@ def release(api: DrsApi, job_ids: Sequence[str], *, timeout: float, clock: Clock
     sent: set[str] = set()
 
     def terminate_round() -> None:
-        for job_id in run.pending():
+        pending = run.pending()
+        for job_id in pending:
             if run.statuses[job_id] == RELEASE_FAILED:
                 run.failures[job_id] = f"{RELEASE_FAILED}: stopping failed; check the job in the DRS console"
-        live = [j for j in run.pending()
+        live = [j for j in pending
                 if j not in sent and j not in run.failures and kind(run.statuses[j]) is not Kind.RELEASING]
         if not live:
             return
@@ -263,7 +266,7 @@ def release(api: DrsApi, job_ids: Sequence[str], *, timeout: float, clock: Clock
 
 def wait_forward(api: DrsApi, forward_ids: Sequence[str], *, timeout: float, clock: Clock,
                  report: Report | None = None) -> None:
-    """Wait until every DR forward job is INCRE_TRANSFER_STARTED with RPO and RTO under 60 s
+    """Wait until every DR forward job is INCRE_TRANSFER_STARTED with RPO and RTO under DR_MAX_LAG_SECONDS
     (a dual-active DR backward task starts only then); raises ConvergeError naming what is not yet true."""
     report = report or Silent()
     started = clock.now()
@@ -271,7 +274,8 @@ def wait_forward(api: DrsApi, forward_ids: Sequence[str], *, timeout: float, clo
     interval = min(FIRST_POLL_SECONDS, clock.poll_cap)
     while True:
         states = forward_states(api, forward_ids, clock)
-        blocked = {s.job_id: "; ".join(plan.forward_blockers([s])) for s in states if plan.forward_blockers([s])}
+        blockers = {s.job_id: plan.forward_blockers([s]) for s in states}
+        blocked = {job_id: "; ".join(why) for job_id, why in blockers.items() if why}
         shown = {s.job_id: blocked.get(s.job_id, "ready") for s in states}
         report.round(shown, list(blocked), clock.now() - started, max(0.0, deadline - clock.now()))
         if not blocked:
@@ -280,7 +284,7 @@ def wait_forward(api: DrsApi, forward_ids: Sequence[str], *, timeout: float, clo
             lines = "\n".join(f"  - {why}" for why in blocked.values())
             raise ConvergeError(f"timed out after {timeout:.0f} s waiting for the DR forward jobs:\n{lines}\n"
                                 "Nothing was started. Raise `timeout`, or run `pulumi up` again once they "
-                                "replicate with RPO and RTO under 60 s.", shown)
+                                f"replicate with RPO and RTO under {plan.DR_MAX_LAG_SECONDS:g} s.", shown)
         clock.sleep(interval)
         interval = min(interval * POLL_GROWTH, clock.poll_cap)
 
@@ -299,7 +303,7 @@ def _naming_jobs(run: _Run, job_ids: Sequence[str]) -> Iterator[None]:
         yield
     except DrsError as exc:
         pending = set(run.pending())
-        left = [j for j in dict.fromkeys(job_ids) if j not in run.statuses or j in pending]
+        left = [j for j in unique(job_ids) if j not in run.statuses or j in pending]
         if not left:
             raise
         raise ConvergeError(interrupted_message(exc, left, run.statuses, run.goal.target), run.statuses) from exc

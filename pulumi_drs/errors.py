@@ -32,7 +32,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-from pulumi_drs.semantics import CREDENTIAL_HINT, Meaning, code_fact
+from pulumi_drs.semantics import CREDENTIAL_HINT, PERMISSION_HINT, Meaning, code_fact, sentence
 
 REDACTED = "***"
 
@@ -144,8 +144,7 @@ _CLASS_BY_MEANING: dict[Meaning, type[ApiError]] = {
 
 _ADVICE_BY_CLASS: dict[type[ApiError], str] = {
     AuthenticationError: CREDENTIAL_HINT,
-    PermissionDeniedError: "grant the IAM user DRS permissions in this project (e.g. DRS FullAccess), "
-    "and check drs:projectId/HW_PROJECT_ID",
+    PermissionDeniedError: PERMISSION_HINT,
     JobNotFoundError: "check the job ID and region, or remove it from job_ids",
     JobStatusError: "the job's current status does not allow this call: check the job in the DRS "
     "console, then run again",
@@ -251,8 +250,7 @@ def _message(operation: str, status_code: int, found: _Found, advice: str) -> st
         if found.more_jobs:
             head += f" (and {found.more_jobs} more)"
     detail = (found.msg or "").strip().rstrip(".")
-    advice = advice[:1].upper() + advice[1:]
-    return f"{head}: {detail}. {advice}." if detail else f"{head}. {advice}."
+    return f"{head}: {detail}. {sentence(advice)}" if detail else f"{head}. {sentence(advice)}"
 
 
 def parse_retry_after(value: str | None) -> float | None:

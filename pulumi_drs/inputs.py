@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pulumi.output import Unknown
 
@@ -145,11 +145,11 @@ class BatchInputs:
 
     @property
     def wait_mode(self) -> WaitMode:
-        return self.wait or "running"
+        return cast(WaitMode, self.effective("wait"))
 
     @property
     def timeout_seconds(self) -> int:
-        return self.timeout or DEFAULT_TIMEOUT_SECONDS
+        return int(self.effective("timeout"))
 
     def effective(self, key: str) -> Any:
         """An input as it takes effect: left out means its default."""

@@ -21,12 +21,14 @@ from pulumi_drs.semantics import (
     Kind,
     Meaning,
     Repair,
+    StatusFact,
     means,
     status_fact,
 )
 
 DR_MAX_LAG_SECONDS = 60.0
-"""A dual-active DR backward task starts only when its forward task's RPO and RTO are under this."""
+"""A dual-active DR backward task starts only when its forward task's RPO and RTO are under this (API
+reference starting_tasks_in_batches.rst)."""
 
 
 class Target(str, Enum):
@@ -60,6 +62,7 @@ class Step(str, Enum):
 
 
 ACTING_STEPS = frozenset({Step.START, Step.RESUME, Step.RETRY, Step.RETRY_RE_EDIT})
+_ACT_OR_FAIL = ACTING_STEPS | {Step.FAIL}
 _STEP_BY_REPAIR = {
     Repair.NONE: Step.NONE, Repair.START: Step.START, Repair.RESUME: Step.RESUME, Repair.RETRY: Step.RETRY,
     Repair.RETRY_RE_EDIT: Step.RETRY_RE_EDIT, Repair.WAIT: Step.WAIT, Repair.CANNOT: Step.FAIL,
@@ -93,13 +96,15 @@ def plan_job(job_id: str, status: str, allowed: Collection[str] | None = None) -
     between the table's step and any other that fits; None: the table alone (API v3)."""
     fact = status_fact(status)
     step = _STEP_BY_REPAIR[fact.repair]
-    if allowed is None or step not in ACTING_STEPS | {Step.FAIL} or status == NOT_FOUND:
+    if allowed is None or step not in _ACT_OR_FAIL or status == NOT_FOUND:
         return JobPlan(job_id, status, step, fact.advice if step is Step.FAIL else "")
-    return _as_allowed(job_id, status, step, allowed)
+    return _as_allowed(job_id, status, fact, step, allowed)
 
 
-def _as_allowed(job_id: str, status: str, step: Step, allowed: Collection[str]) -> JobPlan:
-    kind = status_fact(status).kind
+def _as_allowed(job_id: str, status: str, fact: StatusFact, step: Step, allowed: Collection[str]) -> JobPlan:
+    """GUESS (no source maps v5's actions onto statuses; docs/drs-semantics.md): START fits a job waiting to
+    be started or whose start failed, RETRY (v5 `restart`) a paused or failed one."""
+    kind = fact.kind
     if step in ACTING_STEPS and CAPABILITY[step] in allowed:
         return JobPlan(job_id, status, step)
     if "START" in allowed and kind in (Kind.CONFIGURED, Kind.FAILED):
@@ -109,12 +114,12 @@ def _as_allowed(job_id: str, status: str, step: Step, allowed: Collection[str]) 
     needed = CAPABILITY.get(step, "START or RETRY")
     quoted = ", ".join(sorted(allowed)) or "no action"
     return JobPlan(job_id, status, Step.FAIL, f"`pulumi up` needs {needed}, but DRS allows only {quoted} for this "
-                   f"job now: {status_fact(status).advice or 'check it in the DRS console'}")
+                   f"job now: {fact.advice or 'check it in the DRS console'}")
 
 
 def is_drift(status: object) -> bool:
     """A recorded or live status that `pulumi up` must act on, or cannot repair."""
-    return isinstance(status, str) and plan_job("", status).step in ACTING_STEPS | {Step.FAIL}
+    return isinstance(status, str) and plan_job("", status).step in _ACT_OR_FAIL
 
 
 def reached(goal: Goal, status: str, task_type: str | None = None, accepted: bool = False) -> bool:

@@ -230,7 +230,7 @@ CREDENTIAL_HINT = (
     "for temporary keys), or drs:authToken/HW_AUTH_TOKEN, or drs:userName/HW_USER_NAME, drs:password/HW_PASSWORD "
     "and drs:domainName/HW_DOMAIN_NAME"
 )
-_PERMISSION_HINT = ("grant the IAM user DRS permissions in this project (e.g. DRS FullAccess), and check "
+PERMISSION_HINT = ("grant the IAM user DRS permissions in this project (e.g. DRS FullAccess), and check "
                     "drs:projectId/HW_PROJECT_ID")
 
 CODES: dict[str, CodeFact] = {f.code: f for f in (
@@ -245,8 +245,8 @@ CODES: dict[str, CodeFact] = {f.code: f for f in (
     CodeFact("DRS.M00007", Meaning.INVALID, "invalid request parameter",
              "this is a pulumi-drs bug if it persists: report it with the job IDs", _CODES_DOC),
     CodeFact("DRS.M00100", Meaning.AUTH, "invalid token", CREDENTIAL_HINT, _CODES_DOC),
-    CodeFact("DRS.M00102", Meaning.PERMISSION, "insufficient permissions", _PERMISSION_HINT, _CODES_DOC),
-    CodeFact("DRS.M00103", Meaning.PERMISSION, "no operation permission", _PERMISSION_HINT, _CODES_DOC),
+    CodeFact("DRS.M00102", Meaning.PERMISSION, "insufficient permissions", PERMISSION_HINT, _CODES_DOC),
+    CodeFact("DRS.M00103", Meaning.PERMISSION, "no operation permission", PERMISSION_HINT, _CODES_DOC),
     CodeFact("DRS.M00201", Meaning.INVALID, "a mandatory parameter is empty",
              "this is a pulumi-drs bug if it persists: report it with the job IDs", _CODES_DOC),
     CodeFact("DRS.M00202", Meaning.INVALID, "a parameter is invalid",
@@ -292,8 +292,8 @@ def explain(code: str | None, message: str | None) -> str:
     fact = code_fact(code)
     detail = (message or (fact.summary if fact else "") or "no message").strip().rstrip(".")
     head = f"{code}: {detail}" if code else detail
-    return f"{head}. {_sentence(fact.advice)}" if fact else head
+    return f"{head}. {sentence(fact.advice)}" if fact else head
 
 
-def _sentence(text: str) -> str:
+def sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")

@@ -105,6 +105,6 @@ def chunks(items: Sequence[str], size: int) -> list[list[str]]:
     return [list(items[start:start + size]) for start in range(0, len(items), size)]
 
 
-def in_order(job_ids: Sequence[str], found: Mapping[str, object]) -> list[str]:
+def missing_from(found: Mapping[str, object], job_ids: Sequence[str]) -> list[str]:
     """The jobs of `job_ids` missing from `found`, in order."""
     return [j for j in unique(job_ids) if j not in found]

@@ -154,7 +154,7 @@ class Transport:
         """An idempotent call. Retried here, beside what urllib3 retries on the adapter: throttling only
         the body shows (a 400 body's code), and an answer lost after its headers (urllib3 retries only
         up to the headers; requests reads the body after it returned)."""
-        policy = retry_policy(self.settings)
+        policy = self.new_policy()
         while True:
             try:
                 return self.exchange(self._reads, method, url, body, operation, batch_key)
@@ -172,7 +172,8 @@ class Transport:
         return self.exchange(self._writes, method, url, body, operation, batch_key)
 
     def iam(self, method: str, url: str, body: bytes | None) -> requests.Response:
-        """An unauthenticated IAM call (a token request or a project lookup), retried as a read."""
+        """An IAM call made with the configured credentials (the project lookup), retried as a read. The
+        token request itself goes out unauthenticated, through `_transmit` (see `__init__`)."""
         return self._send(self._reads, method, url, body)
 
     def new_policy(self) -> RetryPolicy:
@@ -223,6 +224,7 @@ class Transport:
     def _transmit(self, session: requests.Session, method: str, url: str, body: bytes | None,
                   auth: requests.auth.AuthBase | None) -> requests.Response:
         path = urlsplit(url).path
+        # X-Language: API reference starting_tasks_in_batches.rst, Table 2 (optional; "en-us" or "zh-cn").
         headers = {"Content-Type": "application/json", "X-Language": self.settings.language}
         started = time.monotonic()
         try:

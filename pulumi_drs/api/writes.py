@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from pulumi_drs.api.base import JobView, Outcome, chunks
+from pulumi_drs.api.base import JobView, Outcome, chunks, unique
 from pulumi_drs.api.transport import LOST_ANSWER, Transport
 from pulumi_drs.errors import ThrottledError
 from pulumi_drs.semantics import Meaning, means
@@ -34,9 +34,9 @@ class WriteOp:
 def send_once(transport: Transport, op: WriteOp, job_ids: Sequence[str], send: Send, read: Read) -> dict[str, Outcome]:
     """`send` the jobs in chunks of `max_batch_size`; one outcome per job, in order."""
     results: dict[str, Outcome] = {}
-    for chunk in chunks(list(dict.fromkeys(job_ids)), transport.settings.max_batch_size):
+    for chunk in chunks(unique(job_ids), transport.settings.max_batch_size):
         results.update(_send_chunk(transport, op, chunk, send, read))
-    return {j: results[j] for j in dict.fromkeys(job_ids)}
+    return {j: results[j] for j in unique(job_ids)}
 
 
 def _send_chunk(transport: Transport, op: WriteOp, chunk: list[str], send: Send, read: Read) -> dict[str, Outcome]:

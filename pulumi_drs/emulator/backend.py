@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
@@ -136,7 +137,8 @@ class DrsBackend:
             try:
                 yield unit
             finally:
-                records = [self._jobs[i].to_record() for i in unit.changed if i in self._jobs]
+                # A generator: the memory store discards records, so none is built unless a store reads it.
+                records = (self._jobs[i].to_record() for i in unit.changed if i in self._jobs)
                 self._store.write(records, unit.deleted)
 
     # --- DRS operations ---------------------------------------------------------------------
@@ -297,7 +299,8 @@ class DrsBackend:
         with self._unit(None) as unit:
             jobs = [Job.from_spec(spec, unit.now, len(self._jobs) + n + 1) for n, spec in enumerate(specs)]
             ids = [job.id for job in jobs]
-            clash = next((i for i in ids if i in self._jobs or ids.count(i) > 1), None)
+            counts = Counter(ids)
+            clash = next((i for i in ids if i in self._jobs or counts[i] > 1), None)
             if clash is not None:
                 raise exc.InvalidParameter(f"Job {clash} already exists.")
             for job in jobs:

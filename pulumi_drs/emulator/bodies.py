@@ -12,8 +12,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 from fastapi import Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
+from pulumi_drs.api.v3.wire import WireModel
 from pulumi_drs.emulator import exceptions as exc
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -36,3 +38,13 @@ def _describe(problem: Mapping[str, Any]) -> str:
     location = problem.get("loc", ())
     parts = [str(part) for part in location if part != "body"] if isinstance(location, tuple | list) else []
     return f"{'.'.join(parts) or 'body'}: {problem.get('msg', '')}"
+
+
+def json_answer(status: int, model: WireModel) -> JSONResponse:
+    """A wire model as DRS sends it (`to_wire`: JSON names, no null fields)."""
+    return JSONResponse(model.to_wire(), status_code=status)
+
+
+def epoch_ms(epoch_seconds: float | None) -> str | None:
+    """Epoch milliseconds as a string, the form DRS's time fields take (SDK: str)."""
+    return None if epoch_seconds is None else str(int(epoch_seconds * 1000))

@@ -18,7 +18,7 @@ from pulumi_drs.api.v3 import wire
 from pulumi_drs.emulator import exceptions as exc
 from pulumi_drs.emulator import rules
 from pulumi_drs.emulator.backend import DrsBackend
-from pulumi_drs.emulator.bodies import parse_body
+from pulumi_drs.emulator.bodies import epoch_ms, json_answer, parse_body
 from pulumi_drs.emulator.items import DeleteItem, Found, Listed, Outcome, RetryItem, StartItem
 from pulumi_drs.emulator.jobs import Job
 from pulumi_drs.emulator.paging import JobFilter, Page
@@ -39,14 +39,14 @@ def v3_router(backend: DrsBackend) -> APIRouter:
     async def batch_start_jobs(project_id: str, request: Request) -> JSONResponse:
         body = await parse_body(request, wire.BatchStartJobReq)
         items = [StartItem(info.job_id, info.start_time) for info in body.jobs]
-        return _json(202, _answer(backend.batch_start_jobs(project_id, items)))
+        return json_answer(202, _answer(backend.batch_start_jobs(project_id, items)))
 
     @router.post(f"{JOBS}/batch-status")
     async def batch_list_job_status(project_id: str, request: Request) -> JSONResponse:
         body = await parse_body(request, wire.BatchQueryJobReqPage)
         found = backend.batch_list_job_status(project_id, body.jobs, _page(body))
         results = _items(wire.QueryJobStatusResp, found, _status)
-        return _json(200, wire.BatchListJobStatusResponse(count=len(results), results=results))
+        return json_answer(200, wire.BatchListJobStatusResponse(count=len(results), results=results))
 
     @router.post(f"{JOBS}/batch-detail")
     async def batch_list_job_details(project_id: str, request: Request) -> JSONResponse:
@@ -55,44 +55,41 @@ def v3_router(backend: DrsBackend) -> APIRouter:
         answer = wire.BatchListJobDetailsResponse(count=len(found), results=_items(wire.QueryJobResp, found, _detail))
         if all(f.job is None for f in found):  # TF resourceJobRead: a 400 with the batch body
             raise exc.BatchRejected(answer.to_wire())
-        return _json(200, answer)
+        return json_answer(200, answer)
 
     @router.post(f"{JOBS}/batch-progress")  # API querying_task_progress_in_batches.rst: 202
     async def batch_list_progresses(project_id: str, request: Request) -> JSONResponse:
         body = await parse_body(request, wire.BatchQueryJobReq)
         results = _items(wire.QueryProgressResp, backend.batch_list_progresses(project_id, body.jobs), _progress)
-        return _json(202, wire.BatchListProgressesResponse(count=len(results), results=results))
+        return json_answer(202, wire.BatchListProgressesResponse(count=len(results), results=results))
 
     @router.post(f"{JOBS}/batch-rpo-and-rto")  # HWC drs_03_0117: 202
     async def batch_list_rpos_and_rtos(project_id: str, request: Request) -> JSONResponse:
         body = await parse_body(request, wire.BatchQueryJobReq)
         results = _items(wire.QueryRpoAndRtoResp, backend.batch_list_rpos_and_rtos(project_id, body.jobs), _rpo)
-        return _json(202, wire.BatchListRposAndRtosResponse(count=len(results), results=results))
+        return json_answer(202, wire.BatchListRposAndRtosResponse(count=len(results), results=results))
 
     @router.post(f"{JOBS}/batch-retry-task")  # API resuming_or_retrying_tasks_in_batches.rst: 200
     async def batch_restore_task(project_id: str, request: Request) -> JSONResponse:
         body = await parse_body(request, wire.BatchRetryReq)
         items = [RetryItem(info.job_id, bool(info.is_sync_re_edit)) for info in body.jobs]
-        return _json(200, _answer(backend.batch_restore_task(project_id, items)))
+        return json_answer(200, _answer(backend.batch_restore_task(project_id, items)))
 
     @router.delete(f"{JOBS}/batch-jobs")  # API stopping_or_deleting_tasks_in_batches.rst: 202
     async def batch_delete_jobs(project_id: str, request: Request) -> JSONResponse:
         body = await parse_body(request, wire.BatchDeleteJobReq)
         items = [DeleteItem(info.job_id, info.delete_type) for info in body.jobs]
-        return _json(202, _answer(backend.batch_delete_jobs(project_id, items)))
+        return json_answer(202, _answer(backend.batch_delete_jobs(project_id, items)))
 
     @router.post(JOBS)  # API querying_tasks_of_a_tenant.rst: 200
     async def show_job_list(project_id: str, request: Request) -> JSONResponse:
         body = await parse_body(request, wire.QueryJobsReq)
         listing = backend.show_job_list(project_id, _filter(body))
         jobs = [_job_info(listed) for listed in listing.jobs]
-        return _json(200, wire.ShowJobListResponse(total_record=listing.total, jobs=jobs))
+        return json_answer(200, wire.ShowJobListResponse(total_record=listing.total, jobs=jobs))
 
     return router
 
-
-def _json(status: int, model: wire.WireModel) -> JSONResponse:
-    return JSONResponse(model.to_wire(), status_code=status)
 
 
 # --- requests into backend arguments ------------------------------------------------------------
@@ -116,9 +113,6 @@ def _filter(body: wire.QueryJobsReq) -> JobFilter:
 
 # --- results into v3 answers --------------------------------------------------------------------
 
-
-def _ms(epoch_seconds: float | None) -> str | None:
-    return None if epoch_seconds is None else str(int(epoch_seconds * 1000))
 
 
 def _clock_time(epoch_seconds: float) -> str:
@@ -168,11 +162,11 @@ def _detail(job: Job, at: float) -> wire.QueryJobResp:
     return wire.QueryJobResp(
         **_common(job),
         parent_id=job.parent_id,
-        update_time=_ms(job.update_time),
-        actual_start_time=_ms(job.actual_start_time),
-        full_transfer_complete_time=_ms(job.full_transfer_complete_time),
+        update_time=epoch_ms(job.update_time),
+        actual_start_time=epoch_ms(job.actual_start_time),
+        full_transfer_complete_time=epoch_ms(job.full_transfer_complete_time),
         inst_info=wire.InstInfo(
-            engine_type=rules.engine_type(job.db_use_type), start_time=_ms(job.scheduled_start) or "0"
+            engine_type=rules.engine_type(job.db_use_type), start_time=epoch_ms(job.scheduled_start) or "0"
         ),
         original_job_direction=job.job_direction,
         job_kernel_direction=job.job_direction,
@@ -191,7 +185,7 @@ def _common(job: Job) -> dict[str, Any]:
         "name": job.name,
         "status": job.status,
         "description": "",
-        "create_time": _ms(job.create_time),
+        "create_time": epoch_ms(job.create_time),
         "net_type": rules.NET_TYPE,
         "job_direction": job.job_direction,
         "db_use_type": job.db_use_type,
@@ -207,7 +201,7 @@ def _progress(job: Job, at: float) -> wire.QueryProgressResp:
         incre_trans_delay_millis=str(job.rpo * 1000),
         transfer_status=job.status,
         task_mode=job.task_type,
-        process_time=_ms(job.update_time),
+        process_time=epoch_ms(job.update_time),
         error_code=job.error_code,
         error_msg=job.error_message,
     )

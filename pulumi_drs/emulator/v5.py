@@ -40,12 +40,11 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from pulumi_drs.api.v3.wire import WireModel
 from pulumi_drs.api.v5 import wire
 from pulumi_drs.emulator import exceptions as exc
 from pulumi_drs.emulator import rules
 from pulumi_drs.emulator.backend import DrsBackend
-from pulumi_drs.emulator.bodies import parse_body
+from pulumi_drs.emulator.bodies import epoch_ms, json_answer, parse_body
 from pulumi_drs.emulator.items import ActionItem, Found, Listed, Outcome, StopItem
 from pulumi_drs.emulator.jobs import Job
 from pulumi_drs.emulator.paging import JobQuery
@@ -69,14 +68,14 @@ def v5_router(backend: DrsBackend) -> APIRouter:
     async def batch_execute_job_actions(project_id: str, request: Request) -> JSONResponse:
         body = await parse_body(request, wire.BatchJobActionReq)
         outcomes = backend.batch_execute_job_actions(project_id, [_action(req) for req in body.jobs])
-        return _json(200, wire.BatchExecuteJobActionsResponse(jobs=_results(outcomes)))
+        return json_answer(200, wire.BatchExecuteJobActionsResponse(jobs=_results(outcomes)))
 
     @router.post(f"{JOBS}/batch-stop")  # HWC drs_03_0201: 200, ActionBaseResp per job
     async def batch_stop_jobs_action(project_id: str, request: Request) -> JSONResponse:
         body = await parse_body(request, wire.BatchStopJobActionReq)
         items = [StopItem(info.job_id, bool(info.is_force_stop)) for info in body.jobs]
         outcomes = backend.batch_stop_jobs_action(project_id, items)
-        return _json(200, wire.BatchStopJobsActionResponse(jobs=_results(outcomes)))
+        return json_answer(200, wire.BatchStopJobsActionResponse(jobs=_results(outcomes)))
 
     @router.get(JOBS)  # HWC drs_03_0159
     async def list_jobs(
@@ -94,12 +93,12 @@ def v5_router(backend: DrsBackend) -> APIRouter:
         query = JobQuery(job_type, name, status, engine_type, net_type, offset, limit, sort_key, sort_dir)
         listing = backend.list_jobs(project_id, query)
         jobs = [_job_list_resp(listed) for listed in listing.jobs]
-        return _json(200, wire.ListJobsResponse(total_count=listing.total, jobs=jobs))
+        return json_answer(200, wire.ListJobsResponse(total_count=listing.total, jobs=jobs))
 
     @router.get(f"{JOBS}/{{job_id}}/actions")  # HWC drs_03_0195: 200
     async def show_actions(project_id: str, job_id: str) -> JSONResponse:
         job = _known(backend.show_actions(project_id, job_id))
-        return _json(200, wire.ShowActionsResponse(job_action=_job_action(job)))
+        return json_answer(200, wire.ShowActionsResponse(job_action=_job_action(job)))
 
     @router.get(f"{JOBS}/{{job_id}}")  # TF GetJobV5Detail reads `job.status` of `?type=detail`
     async def show_job_detail(
@@ -107,13 +106,10 @@ def v5_router(backend: DrsBackend) -> APIRouter:
     ) -> JSONResponse:
         _check_detail_type(detail_type)
         job = _known(backend.show_job_detail(project_id, job_id))
-        return _json(200, wire.ShowJobDetailResponse(job=_detail(job)))
+        return json_answer(200, wire.ShowJobDetailResponse(job=_detail(job)))
 
     return router
 
-
-def _json(status: int, model: WireModel) -> JSONResponse:
-    return JSONResponse(model.to_wire(), status_code=status)
 
 
 # --- requests into backend arguments ------------------------------------------------------------
@@ -135,9 +131,6 @@ def _check_detail_type(value: str | None) -> None:
 
 # --- results into v5 answers --------------------------------------------------------------------
 
-
-def _ms(epoch_seconds: float | None) -> str | None:
-    return None if epoch_seconds is None else str(int(epoch_seconds * 1000))
 
 
 def _v5_error(error: exc.EmulatorError) -> exc.EmulatorError:
@@ -197,7 +190,7 @@ def _listed(job: Job, mode: tuple[str, str | None]) -> dict[str, Any]:
         **_base(job),
         "id": job.id,
         "status": job.status,
-        "create_time": _ms(job.create_time),
+        "create_time": epoch_ms(job.create_time),
         "billing_tag": False,  # GUESS: emulated tasks are not billed
         "job_mode": job_mode,
         "job_mode_role": job_mode_role,
@@ -218,14 +211,14 @@ def _detail(job: Job) -> wire.JobDetailResp:
     base_info = wire.JobBaseInfo(
         **_base(job),
         multi_write=job.multi_write,
-        start_time=_ms(job.scheduled_start),
+        start_time=epoch_ms(job.scheduled_start),
         expired_days=_EXPIRED_DAYS,
         is_open_fast_clean=False,
     )
     return wire.JobDetailResp(
         id=job.id,
         status=job.status,
-        create_time=_ms(job.create_time),
+        create_time=epoch_ms(job.create_time),
         base_info=base_info,
         job_kernel_direction=job.job_direction,
     )

@@ -4,22 +4,17 @@ wait, which start time is sent, what read accepts as an ID, and that no configur
 
 As in test_provider_steps.py: each step is called in this process as the engine calls it, DRS is the
 emulator subprocess over HTTP, statuses move only per read, by `hold_statuses` or by an admin call, and
-waits run on fake time (`FakeTime`, installed as converge's `Clock`), so nothing here sleeps.
+waits run on fake time (`ScriptedClock`, installed as converge's `Clock`), so nothing here sleeps.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
-from pulumi.dynamic import ConfigureRequest
-from pulumi.dynamic.config import Config
 
-from drs_testing.e2e import SK, calls, emulator_config, emulator_for_tests, fresh, start_counts
-from pulumi_drs import converge
+from drs_testing.e2e import SK, calls, start_counts
+from drs_testing.provider_steps import ScriptedClock, configure, lines, new_jobs, recorded, stack_config
 from pulumi_drs import provider as provider_module
 from pulumi_drs.api.base import Outcome
 from pulumi_drs.emulator import EmulatorAdmin, EmulatorProcess
@@ -28,80 +23,6 @@ from pulumi_drs.provider import BatchError, StartedJobBatchProvider
 RUNNING = "INCRE_TRANSFER_STARTED"
 NAME = "orders"
 OTHER_PROJECT = "0123456789abcdef0123456789abcdef"
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[EmulatorProcess]:
-    with emulator_for_tests(0) as emu:
-        yield emu
-
-
-@pytest.fixture
-def admin(emulator: EmulatorProcess) -> EmulatorAdmin:
-    emulator.admin.reset()
-    return fresh(emulator.admin, 0)
-
-
-def stack_config(emulator: EmulatorProcess, **changes: str | None) -> dict[str, str]:
-    config = {key: value for key, (value, _secret) in emulator_config(emulator).items()}
-    merged: dict[str, str | None] = {**config, **changes}
-    return {key: value for key, value in merged.items() if value is not None}
-
-
-def configure(prov: StartedJobBatchProvider, config: dict[str, str]) -> StartedJobBatchProvider:
-    prov.configure(ConfigureRequest(Config(config, "drs-e2e")))
-    return prov
-
-
-@pytest.fixture
-def prov(emulator: EmulatorProcess, monkeypatch: pytest.MonkeyPatch) -> StartedJobBatchProvider:
-    monkeypatch.setenv("PULUMI_DRS_POLL_INTERVAL_MAX", "0.05")
-    monkeypatch.setenv("PULUMI_DRS_BACKOFF_FACTOR", "0.01")
-    monkeypatch.setenv("PULUMI_DRS_MAX_RETRIES", "1")
-    monkeypatch.setattr(provider_module, "_stack_config", {})
-    monkeypatch.setattr(provider_module, "_unread", set())
-    return configure(StartedJobBatchProvider(), stack_config(emulator))
-
-
-@dataclass
-class FakeTime:
-    """converge's clock for the provider: `sleep` moves fake time at once and runs what is due by then."""
-
-    t: float = 0.0
-    wall_seconds: float | None = None
-    """A fixed epoch time for start-time decisions (None: the real one)."""
-    actions: list[tuple[float, Callable[[], object]]] = field(default_factory=list)
-
-    def at(self, seconds: float, action: Callable[[], object]) -> None:
-        self.actions.append((seconds, action))
-
-    def sleep(self, seconds: float) -> None:
-        self.t += seconds
-        for item in [a for a in self.actions if a[0] <= self.t]:
-            self.actions.remove(item)
-            item[1]()
-
-    def wall(self) -> float:
-        return time.time() if self.wall_seconds is None else self.wall_seconds
-
-    def install(self, monkeypatch: pytest.MonkeyPatch, poll_cap: float = 1.0) -> FakeTime:
-        real = converge.Clock
-        monkeypatch.setattr(converge, "Clock", lambda *_a, **_k: real(poll_cap, lambda: self.t, self.sleep, self.wall))
-        return self
-
-
-def new_jobs(admin: EmulatorAdmin, n: int = 1, **spec: Any) -> list[str]:
-    return [job["id"] for job in admin.create_jobs(n, **spec)]
-
-
-def recorded(statuses: dict[str, str], **inputs: Any) -> dict[str, Any]:
-    ids = list(statuses)
-    return {"job_ids": ids, **inputs, "results": [{"id": j, "status": "success"} for j in ids], "count": len(ids),
-            "job_statuses": dict(statuses)}
-
-
-def lines(err: str) -> list[str]:
-    return [line for line in err.splitlines() if line.startswith("pulumi-drs: ")]
 
 
 def job_id(n: int) -> str:
@@ -141,7 +62,7 @@ def test_check_of_a_batch_moved_to_another_endpoint_fails_a_job_that_cannot_star
 
 def test_check_asks_again_when_drs_leaves_a_job_out_of_one_answer(
         prov: StartedJobBatchProvider, admin: EmulatorAdmin, monkeypatch: pytest.MonkeyPatch) -> None:
-    clock = FakeTime().install(monkeypatch)
+    clock = ScriptedClock().install(monkeypatch)
     [job] = new_jobs(admin, status=RUNNING)
     admin.add_fault("batch-status", "status", status=200)  # one answer without the job's item
     assert prov.check({}, {"job_ids": [job]}).failures == []
@@ -151,7 +72,7 @@ def test_check_asks_again_when_drs_leaves_a_job_out_of_one_answer(
 def test_check_asks_again_when_drs_leaves_a_forward_job_out_of_one_answer(
         prov: StartedJobBatchProvider, admin: EmulatorAdmin, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    clock = FakeTime().install(monkeypatch)
+    clock = ScriptedClock().install(monkeypatch)
     [forward] = new_jobs(admin, status=RUNNING)
     backward = admin.create_jobs([{"forward_job_id": forward}])[0]["id"]
     admin.add_fault("batch-status", "delay", delay_seconds=0)  # the batch's own read is answered as usual
@@ -165,7 +86,7 @@ def test_check_of_an_existing_batch_fails_when_drs_never_says_a_jobs_status(
         prov: StartedJobBatchProvider, admin: EmulatorAdmin, monkeypatch: pytest.MonkeyPatch) -> None:
     """Only an unreachable DRS lets the preview go on with the recorded statuses; a DRS that answers without
     the job is no reason to skip the check."""
-    FakeTime().install(monkeypatch)
+    ScriptedClock().install(monkeypatch)
     [job] = new_jobs(admin, status=RUNNING)
     admin.add_fault("batch-status", "status", status=200, times=0)
     failures = prov.check(recorded({job: RUNNING}), {"job_ids": [job]}).failures
@@ -251,7 +172,7 @@ def test_diff_words_each_kind_of_drift(prov: StartedJobBatchProvider, capsys: py
 def test_create_waits_for_the_forward_job_then_starts_the_backward_one_once(
         prov: StartedJobBatchProvider, admin: EmulatorAdmin, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    clock = FakeTime().install(monkeypatch)
+    clock = ScriptedClock().install(monkeypatch)
     [forward] = new_jobs(admin, status=RUNNING, rpo=75)
     backward = admin.create_jobs([{"forward_job_id": forward}])[0]["id"]
     clock.at(2.0, lambda: admin.update_job(forward, rpo=3))
@@ -268,7 +189,7 @@ def test_create_waits_for_the_forward_job_then_starts_the_backward_one_once(
 
 def test_create_gives_the_jobs_only_the_time_the_forward_wait_left(
         prov: StartedJobBatchProvider, admin: EmulatorAdmin, monkeypatch: pytest.MonkeyPatch) -> None:
-    clock = FakeTime().install(monkeypatch, poll_cap=0.25)
+    clock = ScriptedClock().install(monkeypatch, poll_cap=0.25)
     [forward] = new_jobs(admin, status=RUNNING, rpo=75)
     backward = admin.create_jobs([{"forward_job_id": forward}])[0]["id"]
     admin.settings(hold_statuses=["STARTJOBING"])
@@ -284,7 +205,7 @@ def test_create_gives_the_jobs_only_the_time_the_forward_wait_left(
 
 def test_create_with_a_start_time_is_done_once_drs_scheduled_the_jobs(
         prov: StartedJobBatchProvider, admin: EmulatorAdmin, monkeypatch: pytest.MonkeyPatch) -> None:
-    clock = FakeTime().install(monkeypatch)
+    clock = ScriptedClock().install(monkeypatch)
     [job] = new_jobs(admin)
     start_ms = int((time.time() + 3600) * 1000)
     result = prov.create({"job_ids": [job], "start_time": str(start_ms), "timeout": 60})
@@ -298,7 +219,7 @@ def test_a_start_time_equal_to_now_has_passed_and_is_not_sent(
     """The provider's clock says exactly the start time; DRS's (real) clock is an hour earlier and would
     schedule the job if the time were sent."""
     now_ms = int(time.time() + 3600) * 1000
-    FakeTime(wall_seconds=now_ms / 1000).install(monkeypatch)
+    ScriptedClock(wall_seconds=now_ms / 1000).install(monkeypatch)
     [job] = new_jobs(admin)
     prov.create({"job_ids": [job], "start_time": str(now_ms), "resource_name": NAME, "timeout": 60})
     assert admin.get_job(job)["scheduled_start"] is None

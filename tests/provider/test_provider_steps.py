@@ -15,9 +15,8 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import closing
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -26,9 +25,8 @@ from pulumi.dynamic.config import Config
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import Unknown
 
-from drs_testing.e2e import SK, calls, emulator_config, emulator_for_tests, fresh, start_counts
-from pulumi_drs import converge
-from pulumi_drs import provider as provider_module
+from drs_testing.e2e import SK, calls, start_counts
+from drs_testing.provider_steps import ScriptedClock, lines, new_jobs, recorded, stack_config
 from pulumi_drs.api import connect
 from pulumi_drs.api.base import Act
 from pulumi_drs.emulator import EmulatorAdmin, EmulatorProcess
@@ -41,96 +39,6 @@ FULL = "FULL_TRANSFER_STARTED"
 GHOST = "0badc0de-0000-4000-8000-0000000jb101"
 """Well formed; the emulator never knows it."""
 NAME = "orders"
-
-
-# --- fixtures ----------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[EmulatorProcess]:
-    with emulator_for_tests(0) as emu:
-        yield emu
-
-
-@pytest.fixture
-def admin(emulator: EmulatorProcess) -> EmulatorAdmin:
-    """No job, no fault, an empty request log; a queued status step is taken at every status read."""
-    emulator.admin.reset()
-    return fresh(emulator.admin, 0)
-
-
-def stack_config(emulator: EmulatorProcess, **changes: str) -> dict[str, str]:
-    return {**{key: value for key, (value, _secret) in emulator_config(emulator).items()}, **changes}
-
-
-def configured(config: dict[str, str]) -> StartedJobBatchProvider:
-    """A provider instance configured as the engine configures it (`drs:*` stack configuration)."""
-    prov = StartedJobBatchProvider()
-    prov.configure(ConfigureRequest(Config(config, "drs-e2e")))
-    return prov
-
-
-@pytest.fixture
-def prov(emulator: EmulatorProcess, monkeypatch: pytest.MonkeyPatch) -> StartedJobBatchProvider:
-    """The provider configured for the emulator, with short waits and nothing kept from another test."""
-    monkeypatch.setenv("PULUMI_DRS_POLL_INTERVAL_MAX", "0.05")
-    monkeypatch.setenv("PULUMI_DRS_BACKOFF_FACTOR", "0.01")
-    monkeypatch.setenv("PULUMI_DRS_MAX_RETRIES", "1")
-    monkeypatch.setattr(provider_module, "_stack_config", {})
-    monkeypatch.setattr(provider_module, "_unread", set())
-    return configured(stack_config(emulator))
-
-
-@dataclass
-class ScriptedClock:
-    """Fake time for converge: `sleep` advances it at once, then runs each action scheduled by then."""
-
-    t: float = 0.0
-    wall_offset: float = 0.0
-    """Seconds added to the real epoch time the provider compares a start time with."""
-    actions: list[tuple[float, Callable[[], None]]] = field(default_factory=list)
-    ran: list[float] = field(default_factory=list)
-    """The fake time at which each scheduled action ran."""
-
-    def at(self, seconds: float, action: Callable[[], None]) -> None:
-        self.actions.append((seconds, action))
-
-    def now(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float) -> None:
-        self.t += seconds
-        due = [(when, action) for when, action in self.actions if when <= self.t]
-        for item in due:
-            self.actions.remove(item)
-            self.ran.append(self.t)
-            item[1]()
-
-    def wall(self) -> float:
-        return time.time() + self.wall_offset
-
-    def install(self, monkeypatch: pytest.MonkeyPatch, poll_cap: float = 1.0) -> ScriptedClock:
-        """Every converge `Clock` the provider builds from now on runs on this fake time, polling at least
-        every `poll_cap` fake seconds (whatever the settings say: fake seconds cost nothing)."""
-        real = converge.Clock
-        monkeypatch.setattr(converge, "Clock", lambda *_args, **_kwargs: real(poll_cap, self.now, self.sleep,
-                                                                             self.wall))
-        return self
-
-
-def new_jobs(admin: EmulatorAdmin, n: int = 1, **spec: Any) -> list[str]:
-    return [job["id"] for job in admin.create_jobs(n, **spec)]
-
-
-def recorded(statuses: dict[str, str], **inputs: Any) -> dict[str, Any]:
-    """A batch's outputs as create records them: the inputs the program set, results, count, statuses."""
-    ids = list(statuses)
-    return {"job_ids": ids, **inputs, "results": [{"id": j, "status": "success"} for j in ids], "count": len(ids),
-            "job_statuses": dict(statuses)}
-
-
-def lines(err: str) -> list[str]:
-    return [line for line in err.splitlines() if line.startswith("pulumi-drs: ")]
 
 
 # --- diff --------------------------------------------------------------------------------------------

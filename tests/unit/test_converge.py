@@ -140,6 +140,22 @@ def test_a_job_that_drops_back_to_configuration_is_not_started_a_second_time(wor
     assert world.count(job) == 1 and world.starts_sent() == [[job]]
 
 
+class Lagging:
+    """The real client, and DRS showing a job's old status after it accepted a request (`after` sets it)."""
+
+    def __init__(self, api: DrsApi, after: Callable[[], None]) -> None:
+        self.api, self.after = api, after
+        self.version = api.version
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.api, name)
+
+    def act(self, act: Act, job_ids: Sequence[str], start_time: str | None = None) -> dict[str, Outcome]:
+        outcome = self.api.act(act, job_ids, start_time)
+        self.after()
+        return outcome
+
+
 class Racing:
     """The real client, and someone else starting the job just before our start reaches DRS."""
 
@@ -177,15 +193,7 @@ def test_a_refused_start_of_a_job_that_is_not_on_its_way_fails_naming_it(world: 
 
 def test_a_retried_job_still_showing_its_old_failure_gets_the_grace_then_runs(world: World) -> None:
     [job] = world.jobs(status="INCRE_TRANSFER_FAILED")
-    lag = Racing(world.api, lambda: None)
-    original = lag.act
-
-    def act(act: Act, job_ids: Sequence[str], start_time: str | None = None) -> dict[str, Outcome]:
-        outcome = original(act, job_ids, start_time)
-        world.admin.set_status(job, "INCRE_TRANSFER_FAILED")  # DRS still shows the old status a while
-        return outcome
-
-    lag.act = act  # type: ignore[method-assign]
+    lag = Lagging(world.api, lambda: world.admin.set_status(job, "INCRE_TRANSFER_FAILED"))
     world.time.at_sleep[4] = lambda: world.admin.set_status(job, RUNNING)
     assert converge(lag, [job], GOAL, start_time=None, timeout=600,  # type: ignore[arg-type]
                     clock=world.time.clock()).statuses == {job: RUNNING}
@@ -195,15 +203,7 @@ def test_a_retried_job_still_showing_its_old_failure_gets_the_grace_then_runs(wo
 def test_a_retried_job_still_failed_after_the_grace_fails_without_a_second_retry(world: World) -> None:
     [job] = world.jobs(status="INCRE_TRANSFER_FAILED")
     world.admin.settings(hold_statuses=["STARTJOBING"])
-    lag = Racing(world.api, lambda: None)
-    original = lag.act
-
-    def act(act: Act, job_ids: Sequence[str], start_time: str | None = None) -> dict[str, Outcome]:
-        outcome = original(act, job_ids, start_time)
-        world.admin.set_status(job, "INCRE_TRANSFER_FAILED")
-        return outcome
-
-    lag.act = act  # type: ignore[method-assign]
+    lag = Lagging(world.api, lambda: world.admin.set_status(job, "INCRE_TRANSFER_FAILED"))
     with pytest.raises(ConvergeError, match="still shows this status"):
         converge(lag, [job], GOAL, start_time=None, timeout=600, clock=world.time.clock())  # type: ignore[arg-type]
     assert world.count(job, "retry_count") == 1
@@ -366,15 +366,7 @@ def test_a_start_drs_accepted_but_does_not_show_yet_times_out_and_is_never_sent_
     resume (no 30 s grace applies to a start), and no second start."""
     [job] = world.jobs()
     world.admin.settings(hold_statuses=["STARTJOBING"])
-    lag = Racing(world.api, lambda: None)
-    original = lag.act
-
-    def act(act: Act, job_ids: Sequence[str], start_time: str | None = None) -> dict[str, Outcome]:
-        outcome = original(act, job_ids, start_time)
-        world.admin.set_status(job, "CONFIGURATION")
-        return outcome
-
-    lag.act = act  # type: ignore[method-assign]
+    lag = Lagging(world.api, lambda: world.admin.set_status(job, "CONFIGURATION"))
     with pytest.raises(ConvergeError) as failure:
         converge(lag, [job], GOAL, start_time=None, timeout=60, clock=world.time.clock())  # type: ignore[arg-type]
     assert str(failure.value).startswith(f"timed out after 60 s waiting for 1 job(s) to be running:\n  - job {job}: "
@@ -384,15 +376,7 @@ def test_a_start_drs_accepted_but_does_not_show_yet_times_out_and_is_never_sent_
 
 def test_a_start_accepted_is_enough_for_an_accepted_wait_even_before_drs_shows_it(world: World) -> None:
     [job] = world.jobs()
-    lag = Racing(world.api, lambda: None)
-    original = lag.act
-
-    def act(act: Act, job_ids: Sequence[str], start_time: str | None = None) -> dict[str, Outcome]:
-        outcome = original(act, job_ids, start_time)
-        world.admin.set_status(job, "CONFIGURATION")
-        return outcome
-
-    lag.act = act  # type: ignore[method-assign]
+    lag = Lagging(world.api, lambda: world.admin.set_status(job, "CONFIGURATION"))
     result = converge(lag, [job], Goal(Target.ACCEPTED), start_time=None, timeout=60,  # type: ignore[arg-type]
                       clock=world.time.clock())
     assert result.statuses == {job: "CONFIGURATION"} and world.time.sleeps == []
@@ -401,15 +385,7 @@ def test_a_start_accepted_is_enough_for_an_accepted_wait_even_before_drs_shows_i
 
 def test_a_resume_accepted_is_enough_for_an_accepted_wait_even_before_drs_shows_it(world: World) -> None:
     [job] = world.jobs(status="PAUSING")
-    lag = Racing(world.api, lambda: None)
-    original = lag.act
-
-    def act(act: Act, job_ids: Sequence[str], start_time: str | None = None) -> dict[str, Outcome]:
-        outcome = original(act, job_ids, start_time)
-        world.admin.set_status(job, "PAUSING")
-        return outcome
-
-    lag.act = act  # type: ignore[method-assign]
+    lag = Lagging(world.api, lambda: world.admin.set_status(job, "PAUSING"))
     result = converge(lag, [job], Goal(Target.ACCEPTED), start_time=None, timeout=60,  # type: ignore[arg-type]
                       clock=world.time.clock())
     assert result.statuses == {job: "PAUSING"} and world.time.sleeps == []
@@ -418,15 +394,7 @@ def test_a_resume_accepted_is_enough_for_an_accepted_wait_even_before_drs_shows_
 
 def test_the_retry_grace_ends_exactly_30_seconds_after_drs_accepted_it(world: World) -> None:
     [job] = world.jobs(status="INCRE_TRANSFER_FAILED")
-    lag = Racing(world.api, lambda: None)
-    original = lag.act
-
-    def act(act: Act, job_ids: Sequence[str], start_time: str | None = None) -> dict[str, Outcome]:
-        outcome = original(act, job_ids, start_time)
-        world.admin.set_status(job, "INCRE_TRANSFER_FAILED")
-        return outcome
-
-    lag.act = act  # type: ignore[method-assign]
+    lag = Lagging(world.api, lambda: world.admin.set_status(job, "INCRE_TRANSFER_FAILED"))
     accepted_at = world.time.now
 
     def at_the_grace() -> None:
@@ -549,15 +517,7 @@ def test_a_release_whose_first_read_fails_for_good_names_the_jobs_as_not_read(wo
 def test_release_records_what_drs_answered_and_terminates_a_lagging_job_once(world: World) -> None:
     """DRS accepts the terminate but shows the job running for two more reads."""
     [job] = world.jobs(status=RUNNING)
-    lag = Racing(world.api, lambda: None)
-    original = lag.act
-
-    def act(act: Act, job_ids: Sequence[str], start_time: str | None = None) -> dict[str, Outcome]:
-        outcome = original(act, job_ids, start_time)
-        world.admin.set_status(job, RUNNING)
-        return outcome
-
-    lag.act = act  # type: ignore[method-assign]
+    lag = Lagging(world.api, lambda: world.admin.set_status(job, RUNNING))
     world.time.at_sleep[2] = lambda: world.admin.set_status(job, "RELEASE_RESOURCE_COMPLETE")
     result = release(lag, [job], timeout=60, clock=world.time.clock())  # type: ignore[arg-type]
     assert result.statuses == {job: "RELEASE_RESOURCE_COMPLETE"}

@@ -41,9 +41,11 @@ DRS accepted the first request."""
 _RESTORE = WriteOp("batch-retry-task", lambda _view: True, _under_way)
 """A paused job shows no change until a resume takes effect, so a lost resume or retry answer is never
 followed by a second request: the caller watches the status and a rerun asks again."""
-_DELETE = WriteOp("batch-jobs", lambda v: v.status is not None and semantics.kind(v.status) in (Kind.RELEASING,
-                                                                                             Kind.GONE),
-                  lambda v: not (v.status or "").endswith("_FAILED"))
+TERMINATE = WriteOp("batch-jobs", lambda v: v.status is not None and semantics.kind(v.status) in (Kind.RELEASING,
+                                                                                               Kind.GONE),
+                    lambda v: not (v.status or "").endswith("_FAILED"))
+"""Done once the job is being released or gone; refused if that ended in a failure (RELEASE_RESOURCE_FAILED,
+CREATE_FAILED: the released-or-gone statuses of `semantics` that end in `_FAILED`). v5's batch-stop shares it."""
 
 
 class V3Client:
@@ -61,15 +63,15 @@ class V3Client:
 
     def batch_start_jobs(self, jobs: Sequence[wire.StartInfo]) -> dict[str, Outcome]:
         """`POST .../jobs/batch-starting` (202); one outcome per distinct job, none started twice."""
-        return self._write(_START, "POST", _by_job(jobs), wire.BatchStartJobReq)
+        return self._write(_START, "POST", by_job(jobs), wire.BatchStartJobReq)
 
     def batch_restore_task(self, jobs: Sequence[wire.RetryInfo]) -> dict[str, Outcome]:
         """`POST .../jobs/batch-retry-task` (200): resume paused jobs, retry failed transfers."""
-        return self._write(_RESTORE, "POST", _by_job(jobs), wire.BatchRetryReq)
+        return self._write(_RESTORE, "POST", by_job(jobs), wire.BatchRetryReq)
 
     def batch_delete_jobs(self, jobs: Sequence[wire.DeleteJobReq]) -> dict[str, Outcome]:
         """`DELETE .../jobs/batch-jobs` (202): terminate, force-terminate or delete."""
-        return self._write(_DELETE, "DELETE", _by_job(jobs), wire.BatchDeleteJobReq)
+        return self._write(TERMINATE, "DELETE", by_job(jobs), wire.BatchDeleteJobReq)
 
     def batch_list_job_status(self, job_ids: Sequence[str]) -> dict[str, wire.QueryJobStatusResp]:
         """`POST .../jobs/batch-status` (200); a job missing from every page is absent from the answer."""
@@ -181,10 +183,10 @@ class V3Client:
 
     def _read(self, url: str, body: wire.WireModel, operation: str, model: type[M], key: str = "results") -> list[M]:
         raw = self.transport.read("POST", url, body.to_wire(), operation, batch_key=key)
-        return _fit(model, raw, operation, key)
+        return fit_items(model, raw, operation, key)
 
 
-def _by_job(jobs: Sequence[Any]) -> dict[str, Any]:
+def by_job(jobs: Sequence[Any]) -> dict[str, Any]:
     """Each job's item, the first one where a job is named twice, in order."""
     out: dict[str, Any] = {}
     for job in jobs:
@@ -195,7 +197,7 @@ def _by_job(jobs: Sequence[Any]) -> dict[str, Any]:
 # --- wire to neutral ----------------------------------------------------------------------------------
 
 
-def _fit(model: type[M], raw: dict[str, Any], operation: str, key: str) -> list[M]:
+def fit_items(model: type[M], raw: dict[str, Any], operation: str, key: str) -> list[M]:
     """The answer's items as `model`; one that does not fit is dropped with a warning naming it and why."""
     items = raw.get(key)
     kept = []
@@ -215,7 +217,8 @@ def _warn_unfit(operation: str, item: object, exc: ValidationError) -> None:
 
 
 def _answered(raw: dict[str, Any], pending: list[str], operation: str) -> dict[str, wire.BatchItem]:
-    out = {item.id: item for item in reversed(_fit(wire.BatchItem, raw, operation, "results")) if item.id in pending}
+    items = fit_items(wire.BatchItem, raw, operation, "results")
+    out = {item.id: item for item in reversed(items) if item.id in pending}
     for job_id in pending:
         out.setdefault(job_id, wire.BatchItem(id=job_id, status="failed",
                                               error_msg=f"{MISSING}: check the job's status before trying again"))

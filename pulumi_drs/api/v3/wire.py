@@ -301,13 +301,3 @@ class DeleteJobReq(WireModel):
 class BatchDeleteJobReq(WireModel):
     jobs: list[DeleteJobReq]
 
-
-# --- errors ---------------------------------------------------------------------------------------
-
-
-class ErrorBody(WireModel):
-    """Top-level error body of DRS and the API gateway."""
-
-    error_code: str | None = None
-    error_msg: str | None = None
-    request_id: str | None = None

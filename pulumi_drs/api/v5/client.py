@@ -15,16 +15,13 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from pydantic import ValidationError
-
 from pulumi_drs import semantics
-from pulumi_drs.api.base import Act, JobDetail, JobView, Lag, Outcome, chunks, unique
+from pulumi_drs.api.base import Act, JobDetail, JobView, Lag, Outcome, chunks, missing_from, unique
 from pulumi_drs.api.transport import Transport
-from pulumi_drs.api.v3.client import V3Client
+from pulumi_drs.api.v3.client import MISSING, TERMINATE, V3Client, by_job, fit_items
 from pulumi_drs.api.v5 import wire
 from pulumi_drs.api.writes import WriteOp, send_once
 from pulumi_drs.errors import JobNotFoundError
-from pulumi_drs.semantics import Kind
 
 log = logging.getLogger("pulumi_drs.api.v5")
 
@@ -49,9 +46,7 @@ def _under_way(view: JobView) -> bool:
 _START = WriteOp("start", _start_done, _under_way)
 _RESTART = WriteOp("restart", lambda _view: True, _under_way)
 """As v3's batch-retry-task: a lost restart answer is never followed by a second request."""
-_STOP = WriteOp("batch-stop", lambda v: v.status is not None and semantics.kind(v.status) in (Kind.RELEASING,
-                                                                                          Kind.GONE),
-                lambda v: not (v.status or "").endswith("_FAILED"))
+_STOP = WriteOp("batch-stop", TERMINATE.done, TERMINATE.succeeded)
 
 
 class V5Client:
@@ -71,10 +66,10 @@ class V5Client:
 
     def batch_execute_job_actions(self, op: WriteOp, actions: Sequence[wire.ActionReq]) -> dict[str, Outcome]:
         """`POST /v5/{project_id}/jobs/action`: 200 with a result per job, or 202 (accepted) with a `query_id`."""
-        by_job = {a.job_id: a for a in reversed(actions)}
+        items = by_job(actions)
 
         def send(pending: list[str]) -> dict[str, Outcome]:
-            body = wire.BatchJobActionReq(jobs=[by_job[j] for j in pending]).to_wire()
+            body = wire.BatchJobActionReq(jobs=[items[j] for j in pending]).to_wire()
             raw = self.transport.write("POST", f"{self._base}/action", body, "jobs/action", batch_key="jobs")
             return _outcomes(raw, pending, "jobs/action")
 
@@ -82,8 +77,10 @@ class V5Client:
 
     def batch_stop_jobs_action(self, jobs: Sequence[wire.StopJobActionInfo]) -> dict[str, Outcome]:
         """`POST /v5/{project_id}/jobs/batch-stop` (200): end the jobs (terminate), not pause them."""
+        items = by_job(jobs)
+
         def send(pending: list[str]) -> dict[str, Outcome]:
-            body = wire.BatchStopJobActionReq(jobs=[wire.StopJobActionInfo(job_id=j) for j in pending]).to_wire()
+            body = wire.BatchStopJobActionReq(jobs=[items[j] for j in pending]).to_wire()
             raw = self.transport.write("POST", f"{self._base}/batch-stop", body, "jobs/batch-stop", batch_key="jobs")
             return _outcomes(raw, pending, "jobs/batch-stop")
 
@@ -97,7 +94,7 @@ class V5Client:
             query = urlencode({"job_type": job_type, "name": ",".join(job_ids), "offset": offset,
                                "limit": wire.LIST_LIMIT})
             raw = self.transport.read("GET", f"{self._base}?{query}", None, "jobs (list)", batch_key="jobs")
-            page = _fit(wire.JobListResp, raw.get("jobs"), "jobs (list)")
+            page = fit_items(wire.JobListResp, raw, "jobs (list)", "jobs")
             found += page
             offset += len(page)
             if not page or offset >= int(raw.get("total_count") or 0):
@@ -116,7 +113,7 @@ class V5Client:
     def read_statuses(self, job_ids: Sequence[str]) -> dict[str, JobView]:
         listed = self._listed(job_ids)
         views = {j: _view(listed[j]) for j in unique(job_ids) if j in listed}
-        for job_id in [j for j in unique(job_ids) if j not in listed]:
+        for job_id in missing_from(listed, job_ids):
             views[job_id] = self._view_by_detail(job_id)
         return {j: views[j] for j in unique(job_ids)}
 
@@ -167,8 +164,8 @@ class V5Client:
         for job_type in wire.JOB_TYPES:
             known = [j for j in wanted if self._job_types.get(j) == job_type]
             found.update(self._list_of_type(job_type, known))
-        for job_type in wire.JOB_TYPES:
-            rest = [j for j in wanted if j not in found]
+        for job_type in wire.JOB_TYPES:  # not again under the type a job was just asked for
+            rest = [j for j in wanted if j not in found and self._job_types.get(j) != job_type]
             if not rest:
                 break
             found.update(self._list_of_type(job_type, rest))
@@ -202,28 +199,15 @@ def _view(item: Listed) -> JobView:
 
 
 def _outcomes(raw: dict[str, Any], pending: list[str], operation: str) -> dict[str, Outcome]:
-    items = {i.id: i for i in reversed(_fit(wire.ActionResult, raw.get("jobs"), operation))}
+    items = {i.id: i for i in reversed(fit_items(wire.ActionResult, raw, operation, "jobs"))}
     out = {}
     for job_id in pending:
         item = items.get(job_id)
         if item is None:
-            out[job_id] = Outcome(job_id, False, error_message="DRS's answer did not include this job: check its "
-                                  "status before trying again")
+            out[job_id] = Outcome(job_id, False, error_message=f"{MISSING}: check its status before trying again")
         elif (item.status or "").lower() == "success" or (item.status is None and item.query_id):
             out[job_id] = Outcome(job_id, True, note=f"accepted (query {item.query_id})" if item.query_id else None)
         else:
             out[job_id] = Outcome(job_id, False, item.error_code, item.error_msg or item.status)
     return out
 
-
-def _fit(model: type[Any], items: object, operation: str) -> list[Any]:
-    kept = []
-    for item in items if isinstance(items, list) else []:
-        try:
-            kept.append(model.model_validate(item))
-        except ValidationError as exc:
-            job = item.get("id") if isinstance(item, dict) else None
-            log.warning("pulumi-drs: DRS's %s answer for job %s does not fit the documented shape (%s): "
-                        "pulumi-drs reads it as missing and asks again", operation, job or "(no id)",
-                        exc.errors()[0]["msg"] if exc.errors() else exc)
-    return kept
