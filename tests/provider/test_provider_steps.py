@@ -26,7 +26,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import Unknown
 
 from drs_testing.e2e import SK, calls, start_counts
-from drs_testing.provider_steps import ScriptedClock, lines, new_jobs, recorded, stack_config
+from drs_testing.provider_steps import ScriptedClock, configured, lines, new_jobs, recorded, stack_config
 from pulumi_drs.api import connect
 from pulumi_drs.api.base import Act
 from pulumi_drs.emulator import EmulatorAdmin, EmulatorProcess
@@ -689,3 +689,54 @@ def test_the_provider_instance_holds_nothing_and_pickles_by_reference(prov: Star
     assert len(blob) < 200
     assert b"pulumi_drs.provider" in blob and b"StartedJobBatchProvider" in blob
     assert SK.encode() not in blob and b"drs:" not in blob
+
+
+def test_check_of_an_existing_batch_fails_on_a_refused_credential_instead_of_going_on(
+        emulator: EmulatorProcess, admin: EmulatorAdmin, capsys: pytest.CaptureFixture[str]) -> None:
+    """Only a problem a retry may cure (DRS unreachable, 5xx, throttling) lets the preview go on with the
+    recorded statuses; a credential DRS refuses fails the check, as it would fail the update."""
+    job = new_jobs(admin, status=RUNNING)[0]
+    wrong = "wrong-secret-key-never-shown-0123456789"
+    prov = configured(stack_config(emulator, **{"drs:secretKey": wrong}))
+
+    failures = prov.check(recorded({job: RUNNING}), {"job_ids": [job]}).failures
+
+    assert [f.property for f in failures] == ["job_ids"]  # credentials are stack configuration, not inputs
+    assert failures[0].reason.startswith("cannot check the jobs with DRS: batch-status: DRS answered HTTP 401 "
+                                         "APIGW.0301")
+    assert "Check drs:accessKey/HW_ACCESS_KEY and drs:secretKey/HW_SECRET_KEY" in failures[0].reason
+    assert wrong not in failures[0].reason + capsys.readouterr().err
+
+
+def test_check_of_an_existing_batch_goes_on_when_drs_answers_503_past_the_retries(
+        prov: StartedJobBatchProvider, admin: EmulatorAdmin, capsys: pytest.CaptureFixture[str]) -> None:
+    job = new_jobs(admin, status=RUNNING)[0]
+    admin.add_fault("batch-status", "status", status=503, times=0)
+    olds = recorded({job: "PAUSING"}, resource_name=NAME)
+
+    existing = prov.check(olds, {"job_ids": [job], "resource_name": NAME})
+
+    assert existing.failures == [] and "drift" not in existing.inputs
+    [said] = lines(capsys.readouterr().err)
+    assert said.startswith(f"pulumi-drs: {NAME}: could not reach DRS to check the jobs (batch-status: DRS "
+                           "answered HTTP 503")
+    assert said.endswith("the preview goes on with the statuses recorded at the last update or refresh")
+    assert calls(admin, "batch-starting") == []
+
+
+def test_delete_whose_terminate_fails_for_good_raises_naming_the_job_and_a_rerun_releases_it(
+        prov: StartedJobBatchProvider, admin: EmulatorAdmin) -> None:
+    job = new_jobs(admin, status=RUNNING)[0]
+    props = recorded({job: RUNNING}, stop_on_delete=True, timeout=60)
+    admin.add_fault("batch-jobs", "status", status=503, times=0)
+
+    with pytest.raises(BatchError) as failure:
+        prov.delete("drsbatch-x", props)
+
+    assert str(failure.value).startswith("batch-jobs: DRS answered HTTP 503")
+    assert f"  - job {job}: {RUNNING}" in str(failure.value)
+    assert admin.get_job(job)["terminate_count"] == 0
+    admin.clear_faults()
+    prov.delete("drsbatch-x", props)
+    assert admin.get_job(job)["status"] == "RELEASE_RESOURCE_COMPLETE"
+    assert admin.get_job(job)["terminate_count"] == 1
