@@ -32,7 +32,8 @@ Transmit = Callable[[str, str, bytes | None], requests.Response]
 
 TOKEN_REFRESH_MARGIN_SECONDS = 5 * 60
 FALLBACK_TOKEN_TTL_SECONDS = 60 * 60
-"""Assumed lifetime of a token whose `expires_at` cannot be read (IAM issues 24-hour tokens)."""
+"""Assumed lifetime of a token whose `expires_at` cannot be read: shorter than the 24 hours IAM's API
+reference gives a token, so a guess errs towards asking again."""
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 

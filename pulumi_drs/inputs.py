@@ -21,7 +21,8 @@ from pulumi.output import Unknown
 from pulumi_drs.settings import check_value
 
 JOB_ID_RE = re.compile(r"^[0-9a-z]{8}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{12}$")
-"""DRS job IDs: UUID-shaped groups of lowercase letters and digits (`...-1268453jb101`)."""
+"""DRS job IDs: UUID-shaped groups of lowercase letters and digits (`...-1268453jb101`). GUESS from the API
+reference's examples (starting_tasks_in_batches.rst: `140b5236-...jb101`); no source states the format."""
 
 WaitMode = Literal["accepted", "running", "incremental"]
 WAIT_MODES: tuple[WaitMode, ...] = ("accepted", "running", "incremental")

@@ -35,9 +35,12 @@ KNOWN_REGIONS = frozenset(
 )
 """Regions the official SDK serves DRS in (huaweicloudsdkdrs 3.1.219); others need an explicit endpoint."""
 _EU_REGIONS = frozenset({"eu-west-101"})
-"""Regions served from `myhuaweicloud.eu` rather than `myhuaweicloud.com`."""
+"""Regions served from `myhuaweicloud.eu` rather than `myhuaweicloud.com` (SDK DrsRegion.EU_WEST_101:
+`https://drs.eu-west-101.myhuaweicloud.eu`)."""
 _REGION_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)+$")
 _PROJECT_ID_RE = re.compile(r"^[0-9a-f]{32}$")
+"""GUESS from the API reference's examples (starting_tasks_in_batches.rst: `054ba152d480d55b2f5dc0069e7ddef0`):
+no source states the format; a project ID of another shape fails at preview, loudly."""
 
 ENV_VARS: dict[str, tuple[str, ...]] = {
     "region": ("HW_REGION_NAME",),

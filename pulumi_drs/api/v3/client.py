@@ -93,7 +93,7 @@ class V3Client:
         """`POST .../jobs` (200): the task list of one scenario (`db_use_type` is mandatory, API
         querying_tasks_of_a_tenant.rst), filtered by up to 100 comma-separated IDs; each task's subtasks."""
         found: dict[str, wire.JobInfo] = {}
-        for chunk in chunks(unique(job_ids), wire.MAX_PER_PAGE):
+        for chunk in chunks(unique(job_ids), wire.MAX_JOBS_PER_READ):
             wanted = set(chunk)
             for page in range(1, len(chunk) + 1):
                 query = wire.QueryJobsReq(cur_page=page, per_page=wire.MAX_PER_PAGE, name=",".join(chunk),
@@ -150,7 +150,7 @@ class V3Client:
 
     def _paged(self, operation: str, job_ids: Sequence[str], model: type[Q]) -> dict[str, Q]:
         found: dict[str, Q] = {}
-        for chunk in chunks(unique(job_ids), wire.MAX_PER_PAGE):
+        for chunk in chunks(unique(job_ids), wire.MAX_JOBS_PER_READ):
             found.update(self._pages(operation, chunk, model))
         return found
 
@@ -175,7 +175,7 @@ class V3Client:
 
     def _plain(self, operation: str, job_ids: Sequence[str], model: type[P]) -> dict[str, P]:
         found: dict[str, P] = {}
-        for chunk in chunks(unique(job_ids), wire.MAX_PER_PAGE):
+        for chunk in chunks(unique(job_ids), wire.MAX_JOBS_PER_READ):
             for item in self._read(f"{self._base}/{operation}", wire.BatchQueryJobReq(jobs=chunk), operation, model):
                 if item.job_id in chunk:
                     found.setdefault(item.job_id, item)
@@ -246,7 +246,8 @@ def _lag(job_id: str, item: wire.QueryRpoAndRtoResp | None) -> Lag:
 
 
 def _seconds(info: wire.RpoAndRtoInfo | None) -> float | None:
-    """RpoAndRtoInfo.delay is milliseconds as a string (HWC drs_03_0117; TF drs_batch_rpos_and_rtos docs)."""
+    """RpoAndRtoInfo.delay is milliseconds as a string (HWC drs_03_0117; TF drs_batch_rpos_and_rtos docs).
+    A negative or unreadable delay is unknown: GUESS (the reference shows `-1` for a progress delay)."""
     try:
         value = float(info.delay) if info is not None and info.delay is not None else None
     except ValueError:

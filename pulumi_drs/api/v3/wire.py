@@ -17,6 +17,9 @@ DEFAULT_PER_PAGE = 5
 """SDK PageReq.per_page: 5 when absent."""
 MAX_PER_PAGE = 100
 """SDK PageReq.per_page: 0 to 100 (0 with cur_page 0 or 1: every job in one page)."""
+MAX_JOBS_PER_READ = MAX_PER_PAGE
+"""Jobs named in one batch read or task-list filter. GUESS (docs/drs-semantics.md): no maximum is documented
+for the batch reads; the task list's filter takes up to 100 IDs, and a page holds at most 100."""
 
 
 class WireModel(BaseModel):

@@ -101,7 +101,8 @@ class V5Client:
                 return found
 
     def show_job_detail(self, job_id: str) -> wire.JobDetailResp | None:
-        """`GET /v5/{project_id}/jobs/{job_id}?type=detail`; None when DRS says there is no such job."""
+        """`GET /v5/{project_id}/jobs/{job_id}?type=detail` (SDK ShowJobDetailRequest.type; TF
+        resource_huaweicloud_drs_job_v5.go GetJobV5Detail); None when DRS says there is no such job."""
         try:
             raw = self.transport.read("GET", f"{self._base}/{job_id}?type=detail", None, "jobs/{id} (detail)")
         except JobNotFoundError:
