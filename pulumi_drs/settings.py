@@ -42,38 +42,27 @@ _PROJECT_ID_RE = re.compile(r"^[0-9a-f]{32}$")
 """GUESS from the API reference's examples (starting_tasks_in_batches.rst: `054ba152d480d55b2f5dc0069e7ddef0`):
 no source states the format; a project ID of another shape fails at preview, loudly."""
 
-ENV_VARS: dict[str, tuple[str, ...]] = {
-    "region": ("HW_REGION_NAME",),
-    "project_id": ("HW_PROJECT_ID", "HUAWEICLOUD_SDK_PROJECT_ID"),
-    "endpoint": ("HW_DRS_ENDPOINT",),
-    "iam_endpoint": ("HW_IAM_ENDPOINT",),
-    "access_key": ("HW_ACCESS_KEY", "HUAWEICLOUD_SDK_AK"),
-    "secret_key": ("HW_SECRET_KEY", "HUAWEICLOUD_SDK_SK"),
-    "security_token": ("HW_SECURITY_TOKEN", "HUAWEICLOUD_SDK_SECURITY_TOKEN"),
-    "auth_token": ("HW_AUTH_TOKEN",),
-    "user_name": ("HW_USER_NAME",),
-    "password": ("HW_PASSWORD",),
-    "domain_name": ("HW_DOMAIN_NAME",),
-    "language": (),
-    "api_version": ("HW_DRS_API_VERSION",),
-    "max_batch_size": ("PULUMI_DRS_MAX_BATCH_SIZE",),
-    "connect_timeout": ("PULUMI_DRS_CONNECT_TIMEOUT",),
-    "read_timeout": ("PULUMI_DRS_READ_TIMEOUT",),
-    "max_retries": ("PULUMI_DRS_MAX_RETRIES",),
-    "backoff_factor": ("PULUMI_DRS_BACKOFF_FACTOR",),
-    "backoff_max": ("PULUMI_DRS_BACKOFF_MAX",),
-    "retry_deadline_seconds": ("PULUMI_DRS_RETRY_DEADLINE_SECONDS",),
-    "poll_interval_max": ("PULUMI_DRS_POLL_INTERVAL_MAX",),
-}
-"""Per field, the environment variables read, in order."""
+SETTING_DOC = "doc"
+SETTING_ENV = "env"
+SETTING_SECRET = "secret"
 
-SECRET_FIELDS = ("access_key", "secret_key", "security_token", "auth_token", "password")
+
+def _setting(default: object, doc: str, *env: str, secret: bool = False) -> Any:
+    """A field of `Settings`: its default, what it means (the schema's and README's text), the environment
+    variables read for it in order, and whether it is a secret (never shown, redacted, secret in state)."""
+    return field(default=default, repr=not secret,
+                 metadata={SETTING_DOC: doc, SETTING_ENV: env, SETTING_SECRET: secret})
 
 
 def config_key(name: str) -> str:
     """The Pulumi configuration key of a field: `project_id` -> `drs:projectId`."""
+    return "drs:" + camel(name)
+
+
+def camel(name: str) -> str:
+    """Pulumi's spelling of a name: `project_id` -> `projectId`."""
     head, *rest = name.split("_")
-    return "drs:" + head + "".join(part.title() for part in rest)
+    return head + "".join(part.title() for part in rest)
 
 
 def where(name: str) -> str:
@@ -90,28 +79,51 @@ class CredentialKind(str, Enum):
 
 @dataclass(frozen=True)
 class Settings:
-    region: str | None = None
-    project_id: str | None = None
-    endpoint: str | None = None
-    """The DRS endpoint; `resolve` fills in the region's default."""
-    iam_endpoint: str | None = None
-    access_key: str | None = field(default=None, repr=False)
-    secret_key: str | None = field(default=None, repr=False)
-    security_token: str | None = field(default=None, repr=False)
-    auth_token: str | None = field(default=None, repr=False)
-    user_name: str | None = field(default=None, repr=False)
-    password: str | None = field(default=None, repr=False)
-    domain_name: str | None = field(default=None, repr=False)
-    language: str = "en-us"
-    api_version: str = "v3"
-    max_batch_size: int = 100
-    connect_timeout: float = 10.0
-    read_timeout: float = 60.0
-    max_retries: int = 6
-    backoff_factor: float = 0.5
-    backoff_max: float = 20.0
-    retry_deadline_seconds: float = 300.0
-    poll_interval_max: float = 3.0
+    region: str | None = _setting(
+        None, "Huawei Cloud region of the DRS jobs, such as `ap-southeast-1`: it chooses the default DRS and IAM "
+        "endpoints and, when `projectId` is unset, the project looked up through IAM.", "HW_REGION_NAME")
+    project_id: str | None = _setting(
+        None, "Project ID (32 hexadecimal digits); looked up from the region through IAM when unset.",
+        "HW_PROJECT_ID", "HUAWEICLOUD_SDK_PROJECT_ID")
+    endpoint: str | None = _setting(
+        None, "DRS endpoint; default `https://drs.{region}.myhuaweicloud.com` (`.eu` for eu-west-101), or a local "
+        "emulator's URL.", "HW_DRS_ENDPOINT")
+    iam_endpoint: str | None = _setting(
+        None, "IAM endpoint, for password tokens and the project lookup; default "
+        "`https://iam.{region}.myhuaweicloud.com`.", "HW_IAM_ENDPOINT")
+    access_key: str | None = _setting(
+        None, "Access key (AK) of AK/SK request signing (SDK-HMAC-SHA256), with `secretKey`.",
+        "HW_ACCESS_KEY", "HUAWEICLOUD_SDK_AK", secret=True)
+    secret_key: str | None = _setting(
+        None, "Secret key (SK) of AK/SK request signing.", "HW_SECRET_KEY", "HUAWEICLOUD_SDK_SK", secret=True)
+    security_token: str | None = _setting(
+        None, "Security token of a temporary AK/SK.", "HW_SECURITY_TOKEN", "HUAWEICLOUD_SDK_SECURITY_TOKEN",
+        secret=True)
+    auth_token: str | None = _setting(
+        None, "A ready IAM token, sent as `X-Auth-Token` instead of signing with AK/SK.", "HW_AUTH_TOKEN", secret=True)
+    user_name: str | None = _setting(
+        None, "IAM user name: with `password` and `domainName`, pulumi-drs fetches project-scoped IAM tokens "
+        "(cached until 5 minutes before they expire).", "HW_USER_NAME", secret=False)
+    password: str | None = _setting(None, "Password of the IAM user.", "HW_PASSWORD", secret=True)
+    domain_name: str | None = _setting(None, "Account (domain) name of the IAM user.", "HW_DOMAIN_NAME")
+    language: str = _setting("en-us", "Language of DRS's messages: `en-us` (default) or `zh-cn` (`X-Language`).")
+    api_version: str = _setting(
+        "v3", "DRS API version: `v3` (default: the documented batch API) or `v5` (public beta in some regions; "
+        "about ten times the requests).", "HW_DRS_API_VERSION")
+    max_batch_size: int = _setting(100, "Jobs per DRS request, at most (DRS takes 100).", "PULUMI_DRS_MAX_BATCH_SIZE")
+    connect_timeout: float = _setting(10.0, "Seconds to wait for a connection to DRS or IAM.",
+                                      "PULUMI_DRS_CONNECT_TIMEOUT")
+    read_timeout: float = _setting(60.0, "Seconds to wait for an answer from DRS or IAM.", "PULUMI_DRS_READ_TIMEOUT")
+    max_retries: int = _setting(6, "Tries after the first of a request that failed for a passing reason "
+                                "(a call that changes jobs is re-sent only after DRS was asked what took effect).",
+                                "PULUMI_DRS_MAX_RETRIES")
+    backoff_factor: float = _setting(0.5, "Seconds of the first pause between tries; each next one doubles "
+                                     "(with jitter).", "PULUMI_DRS_BACKOFF_FACTOR")
+    backoff_max: float = _setting(20.0, "Longest pause between tries, seconds.", "PULUMI_DRS_BACKOFF_MAX")
+    retry_deadline_seconds: float = _setting(300.0, "Seconds after a request's first failure past which it is not "
+                                             "tried again.", "PULUMI_DRS_RETRY_DEADLINE_SECONDS")
+    poll_interval_max: float = _setting(3.0, "Longest pause between status reads while `pulumi up` waits, seconds.",
+                                        "PULUMI_DRS_POLL_INTERVAL_MAX")
 
     def __post_init__(self) -> None:
         for name in CHECKED:
@@ -145,7 +157,7 @@ class Settings:
     def resolve(
         cls,
         explicit: Mapping[str, object | None] | None = None,
-        config: Mapping[str, str] | None = None,
+        config: Mapping[str, object] | None = None,
         env: Mapping[str, str] | None = None,
     ) -> Settings:
         """Settings from explicit arguments, then `drs:*` stack configuration, then the environment."""
@@ -165,6 +177,43 @@ class Settings:
             typed.setdefault("endpoint", default_endpoint("drs", region))
             typed.setdefault("iam_endpoint", default_endpoint("iam", region))
         return cls(**typed)
+
+
+ENV_VARS: dict[str, tuple[str, ...]] = {f.name: f.metadata[SETTING_ENV] for f in fields(Settings)}
+"""Per field, the environment variables read, in order."""
+SECRET_FIELDS = tuple(f.name for f in fields(Settings) if f.metadata[SETTING_SECRET])
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    """A provider's settings as one Configure gave them: the one value every step of a provider process
+    starts from. `settings` adds a resource's own overrides (region, endpoint, ...), then this
+    configuration, then the environment; defaults that follow from the region are derived there."""
+
+    values: Mapping[str, object] = field(default_factory=dict)
+    """By Pulumi config key (`drs:region`), the values Configure gave (stack config or a provider's inputs)."""
+    env: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    """The fallback: the provider process's environment (`HW_*` and `PULUMI_DRS_*` variables)."""
+
+    @classmethod
+    def read(cls, config: Mapping[str, object | None], env: Mapping[str, str] | None = None) -> ProviderConfig:
+        """From `drs:*` configuration (Pulumi config keys; unset and empty values left out)."""
+        values = {key: value for key, value in config.items() if value is not None and value != ""}
+        return cls(values, os.environ if env is None else env)
+
+    def __repr__(self) -> str:
+        return f"ProviderConfig(keys={sorted(self.values)!r})"
+
+    def settings(self, overrides: Mapping[str, object | None] | None = None) -> Settings:
+        """The settings of one step: a resource's own overrides (snake_case names), this configuration, the
+        environment."""
+        return Settings.resolve(explicit=overrides, config=self.values, env=self.env)
+
+    def secrets(self) -> list[str]:
+        """Every secret value in the configuration or the environment, chosen or not, for `errors.redact`."""
+        seen = [self.values.get(config_key(n)) for n in SECRET_FIELDS]
+        seen += [self.env.get(v) for n in SECRET_FIELDS for v in ENV_VARS[n]]
+        return list(dict.fromkeys(str(v) for v in seen if v))
 
 
 def default_endpoint(service: str, region: str) -> str:
@@ -203,7 +252,7 @@ def _no_credentials_message(settings: Settings) -> str:
     )
 
 
-def _lookup(name: str, explicit: Mapping[str, object | None], config: Mapping[str, str],
+def _lookup(name: str, explicit: Mapping[str, object | None], config: Mapping[str, object],
             env: Mapping[str, str]) -> object | None:
     candidates: list[object | None] = [explicit.get(name), config.get(config_key(name))]
     candidates += [env.get(var) for var in ENV_VARS.get(name, ())]

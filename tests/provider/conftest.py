@@ -9,7 +9,6 @@ import pytest
 
 from drs_testing.e2e import emulator_for_tests, fresh
 from drs_testing.provider_steps import configured, stack_config
-from pulumi_drs import provider as provider_module
 from pulumi_drs.emulator import EmulatorAdmin, EmulatorProcess
 from pulumi_drs.provider import StartedJobBatchProvider
 
@@ -33,6 +32,4 @@ def prov(emulator: EmulatorProcess, monkeypatch: pytest.MonkeyPatch) -> StartedJ
     monkeypatch.setenv("PULUMI_DRS_POLL_INTERVAL_MAX", "0.05")
     monkeypatch.setenv("PULUMI_DRS_BACKOFF_FACTOR", "0.01")
     monkeypatch.setenv("PULUMI_DRS_MAX_RETRIES", "1")
-    monkeypatch.setattr(provider_module, "_stack_config", {})
-    monkeypatch.setattr(provider_module, "_unread", set())
     return configured(stack_config(emulator))

@@ -15,7 +15,7 @@ import pytest
 
 from drs_testing.e2e import SK, calls, start_counts
 from drs_testing.provider_steps import ScriptedClock, configure, lines, new_jobs, recorded, stack_config
-from pulumi_drs import provider as provider_module
+from pulumi_drs import lifecycle
 from pulumi_drs.api.base import Outcome
 from pulumi_drs.emulator import EmulatorAdmin, EmulatorProcess
 from pulumi_drs.provider import BatchError, StartedJobBatchProvider
@@ -229,9 +229,9 @@ def test_a_start_time_equal_to_now_has_passed_and_is_not_sent(
 
 def test_a_result_records_the_refusal_code_and_message_or_the_note() -> None:
     job = job_id(1)
-    assert provider_module._result(Outcome(job, False, "DRS.M01504", "busy")) == {
+    assert lifecycle._result(Outcome(job, False, "DRS.M01504", "busy")) == {
         "id": job, "status": "failed", "error_code": "DRS.M01504", "error_msg": "busy"}
-    assert provider_module._result(Outcome(job, True, note="already started")) == {
+    assert lifecycle._result(Outcome(job, True, note="already started")) == {
         "id": job, "status": "success", "error_msg": "already started"}
 
 

@@ -23,7 +23,6 @@ from pulumi.output import Unknown
 
 from drs_testing.e2e import AK, PROJECT_ID, SK
 from drs_testing.grpc_provider import DynamicProviderProcess
-from pulumi_drs import provider as provider_module
 from pulumi_drs.emulator import EmulatorProcess
 from pulumi_drs.emulator.config import DEFAULT_DOMAIN_NAME, DEFAULT_PASSWORD, DEFAULT_REGION, DEFAULT_USER_NAME
 from pulumi_drs.inputs import INPUT_KEYS
@@ -327,12 +326,9 @@ def property_bags(job_ids: list[str], numbers: st.SearchStrategy[Any] = NO_NUMBE
 @pytest.fixture(scope="module")
 def provider(emulator: EmulatorProcess) -> Iterator[StartedJobBatchProvider]:
     """The provider object configured for the emulator in this process, as the engine's process holds it."""
-    saved = dict(provider_module._stack_config)
     instance = StartedJobBatchProvider()
     instance.configure(ConfigureRequest(Config(base_config(emulator), "drs-e2e")))
     yield instance
-    provider_module._stack_config.clear()
-    provider_module._stack_config.update(saved)
 
 
 @pytest.fixture
