@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pulumi_drs.resource import StartedJobBatch, StartedJobBatchArgs
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 """The one place the version is written (pyproject.toml reads it)."""
 
 __all__ = ["StartedJobBatch", "StartedJobBatchArgs", "__version__"]

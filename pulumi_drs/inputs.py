@@ -11,14 +11,14 @@ with its validator beside it; settings inputs (region, endpoint, ...) delegate t
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from typing import Any, Literal, cast
 
 from pulumi.output import Unknown
 
-from pulumi_drs.settings import check_value
+from pulumi_drs.settings import SETTING_DOC, camel, check_value, settings_field
 
 JOB_ID_RE = re.compile(r"^[0-9a-z]{8}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{12}$")
 """DRS job IDs: UUID-shaped groups of lowercase letters and digits (`...-1268453jb101`). GUESS from the API
@@ -35,14 +35,25 @@ EARLIEST_MS = 10**11
 """Below this an epoch value is in seconds (10**11 ms is March 1973; 10**11 s is year 5138)."""
 
 Check = Callable[[Any], Any]
+STRING: dict[str, Any] = {"type": "string"}
+JOB_ID_LIST: dict[str, Any] = {"type": "array", "items": STRING}
 
 
-def _check(fn: Check, default: object = None) -> dict[str, Any]:
-    return {"check": fn, "default": default}
+def _check(fn: Check | None, default: object = None, *, doc: str, type: dict[str, Any]) -> dict[str, Any]:
+    """An input's metadata: its validator (None: `normalize` checks it), its default, what it means (the
+    schema's and the SDKs' docs) and its type in Pulumi's schema."""
+    return {"check": fn, "default": default, "doc": doc, "type": type}
 
 
-def _setting(name: str) -> dict[str, Any]:
-    return {"check": lambda value: check_value(name, value), "setting": True}
+def _setting(name: str, type: dict[str, Any] = STRING) -> dict[str, Any]:
+    """A provider setting the batch may override: checked as the setting is, documented by it."""
+    doc = f"Overrides the provider's `{camel(name)}` for this batch. {settings_field(name).metadata[SETTING_DOC]}"
+    return {"check": lambda value: check_value(name, value), "setting": True, "doc": doc, "type": type}
+
+
+def _enum(name: str, values: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """A string enum of the schema: `values` are (value, what it means)."""
+    return {"type": "string", "enum_name": name, "enum": [{"value": v, "description": d} for v, d in values]}
 
 
 @dataclass(frozen=True)
@@ -127,21 +138,43 @@ def _flag(value: object) -> bool:
 class BatchInputs:
     """Validated, normalized inputs. Optional ones are None when the program left them out."""
 
-    job_ids: list[str] = field(metadata=_check(_job_ids))
-    start_time: str | None = field(default=None, metadata={"check": None})
+    job_ids: list[str] = field(metadata=_check(_job_ids, doc=(
+        "DRS job IDs (the form `140b5236-88ad-43c8-811c-1268453jb101`), each listed once. A job added to the "
+        "batch that cannot be started (unknown to DRS, released, a parent task) fails the preview, named."),
+        type=JOB_ID_LIST))
+    start_time: str | None = field(default=None, metadata=_check(None, doc=(
+        "Start the jobs later: an ISO-8601 time with a timezone, or epoch milliseconds (the normalized output is "
+        "epoch milliseconds as a string, as DRS takes it). A recorded start time that has passed is never sent "
+        "again: a job back in CONFIGURATION later is started now. Default: now."), type=STRING))
     """Epoch milliseconds as a string; checked against the clock and the recorded value in `normalize`."""
-    wait: WaitMode | None = field(default=None, metadata=_check(_wait, "running"))
-    timeout: int | None = field(default=None, metadata=_check(_timeout, DEFAULT_TIMEOUT_SECONDS))
-    stop_on_delete: bool | None = field(default=None, metadata=_check(_flag, False))
+    wait: WaitMode | None = field(default=None, metadata=_check(_wait, "running", doc=(
+        "What `pulumi up` waits for: `running` (default) until every job runs (or, with a start time, waits for "
+        "it); `incremental` until every job is INCRE_TRANSFER_STARTED (a full-load-only job is done at "
+        "FULL_TRANSFER_COMPLETE); `accepted` as soon as DRS accepts the requests."),
+        type=_enum("WaitMode", [("running", "Until every job runs, or waits for its start time."),
+                                ("incremental", "Until every job is INCRE_TRANSFER_STARTED."),
+                                ("accepted", "As soon as DRS accepts the requests.")])))
+    timeout: int | None = field(default=None, metadata=_check(_timeout, DEFAULT_TIMEOUT_SECONDS, doc=(
+        "How long create, update and delete wait: seconds, or a duration such as `45m` or `1h30m` (10 s to "
+        "24 h; default 60 minutes). With `customTimeouts` on the resource, the shorter of the two wins."),
+        type={"oneOf": [{"type": "integer"}, STRING]}))
+    stop_on_delete: bool | None = field(default=None, metadata=_check(_flag, False, doc=(
+        "Terminate the jobs (and wait until DRS released them) when the batch is deleted. Default false: "
+        "deleting the batch stops nothing."), type={"type": "boolean"}))
     language: str | None = field(default=None, metadata=_setting("language"))
     region: str | None = field(default=None, metadata=_setting("region"))
     project_id: str | None = field(default=None, metadata=_setting("project_id"))
     endpoint: str | None = field(default=None, metadata=_setting("endpoint"))
     api_version: str | None = field(default=None, metadata=_setting("api_version"))
-    forward_job_ids: list[str] | None = field(default=None, metadata=_check(_forward_job_ids))
+    forward_job_ids: list[str] | None = field(default=None, metadata=_check(_forward_job_ids, doc=(
+        "Dual-active DR: the forward jobs of this backward batch (usually the forward batch's `jobIds` output). "
+        "Before starting, `pulumi up` waits, within the timeout, until each is INCRE_TRANSFER_STARTED with RPO "
+        "and RTO under 60 s; the preview says what is not yet true."), type=JOB_ID_LIST))
     """Dual-active DR: the forward jobs that must replicate (INCRE_TRANSFER_STARTED, RPO and RTO under
     60 s) before this batch's jobs may start."""
-    resource_name: str | None = field(default=None, metadata=_check(_name))
+    resource_name: str | None = field(default=None, metadata=_check(_name, doc=(
+        "The batch's resource name, for messages: the dynamic resource class sets it (a dynamic provider gets "
+        "no name); the native provider takes it from the URN."), type=STRING))
     """The batch's resource name, set by the resource class, for messages (a dynamic provider gets no name)."""
 
     @property
@@ -202,6 +235,11 @@ class Recorded:
         results = [r for r in outs.get("results") or [] if isinstance(r, Mapping) and "id" in r]
         return cls(BatchInputs.from_checked(outs), dict(statuses) if isinstance(statuses, Mapping) else {},
                    {str(r["id"]): dict(r) for r in results})
+
+
+def unknown() -> Unknown:
+    """A value not known until `pulumi up` (the engine shows it as `[unknown]` in a preview)."""
+    return Unknown()  # type: ignore[no-untyped-call]
 
 
 def contains_unknown(value: object) -> bool:

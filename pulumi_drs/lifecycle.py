@@ -37,6 +37,7 @@ from pulumi_drs.inputs import (
     Recorded,
     contains_unknown,
     normalize,
+    unknown,
 )
 from pulumi_drs.plan import Goal, Step, Target
 from pulumi_drs.semantics import NOT_FOUND, Meaning, means
@@ -120,13 +121,21 @@ def user_message(ctx: Context, exc: BaseException) -> str:
 def check(ctx: Context, olds: Mapping[str, Any], news: Mapping[str, Any]) -> tuple[dict[str, Any], list[Failure]]:
     """The checked inputs the engine stores, and one failure per problem, each naming its property."""
     checked, failures = normalize(news, olds)
-    if not failures and not any(contains_unknown(checked.get(k)) for k in INPUT_KEYS):
-        inputs = BatchInputs.from_checked(checked)
+    if failures or _has_unknown(checked):
+        return checked, failures
+    inputs = BatchInputs.from_checked(checked)
+    if ctx.config.unknown:  # the provider's settings are not known yet in this preview: DRS can't be asked
+        ctx.memo.note(inputs, read=False)
+    else:
         same_place = bool(olds) and all(olds.get(k) == checked.get(k) for k in SETTING_KEYS)
         known = set(olds.get("job_ids") or ()) if same_place else set()
         failures, live = _preflight(ctx, inputs, known, may_skip=same_place)
         _note_drift(ctx, checked, inputs, known, live)
     return checked, failures
+
+
+def _has_unknown(checked: Mapping[str, Any]) -> bool:
+    return any(contains_unknown(checked.get(k)) for k in INPUT_KEYS)
 
 
 def _note_drift(ctx: Context, checked: dict[str, Any], inputs: BatchInputs, known: set[str],
@@ -254,6 +263,16 @@ def update(ctx: Context, olds: Mapping[str, Any], news: Mapping[str, Any]) -> di
     if settled and checked and not news.get(DRIFT_KEY):  # only settings changed: no DRS call
         return outputs(inputs, recorded.results, statuses)
     return _converge(ctx, inputs, previous=recorded.results)
+
+
+def planned_outputs(props: Mapping[str, Any]) -> dict[str, Any]:
+    """What a preview shows a create or update will record, with no DRS call: the inputs as they are, the
+    job count when the job IDs are known, and the results and statuses unknown until `up` reads them."""
+    outs = {k: props[k] for k in INPUT_KEYS if props.get(k) is not None}
+    job_ids = props.get("job_ids")
+    outs["count"] = len(job_ids) if isinstance(job_ids, list) and not contains_unknown(job_ids) else unknown()
+    outs["results"], outs["job_statuses"] = unknown(), unknown()
+    return outs
 
 
 def _converge(ctx: Context, inputs: BatchInputs, previous: Mapping[str, Any]) -> dict[str, Any]:

@@ -28,27 +28,36 @@ class ProgressLines:
         self._last_shape: tuple[tuple[str, int], ...] | None = None
 
     def round(self, statuses: Mapping[str, str], pending: Sequence[str], elapsed: float, left: float) -> None:
-        shape = tuple(sorted(Counter(statuses[j] for j in pending).items()))
+        counted = shape(statuses, pending)
         now = self._clock()
         first = self._last_line_at is None
-        changed = shape != self._last_shape and elapsed >= QUIET_SECONDS
+        changed = counted != self._last_shape and elapsed >= QUIET_SECONDS
         due = not first and now - (self._last_line_at or now) >= HEARTBEAT_SECONDS
         done = not pending and elapsed >= QUIET_SECONDS
         if first or changed or due or done:
-            self._print(line(self.batch, self.goal, len(statuses), shape, elapsed, left))
+            self._print(line(self.batch, self.goal, len(statuses), counted, elapsed, left))
             self._last_line_at = now
-        self._last_shape = shape
+        self._last_shape = counted
 
     def _print(self, text: str) -> None:
         print(text, file=self._out or sys.stderr, flush=True)
 
 
 def line(batch: str, goal: str, total: int, pending: Sequence[tuple[str, int]], elapsed: float, left: float) -> str:
+    return f"pulumi-drs: {batch}: {summary(goal, total, pending, elapsed, left)}"
+
+
+def summary(goal: str, total: int, pending: Sequence[tuple[str, int]], elapsed: float, left: float) -> str:
+    """`2/3 job(s) running; waiting for 1 STARTJOBING (1 min 30 s elapsed, 58 min 30 s left)`."""
     done = total - sum(n for _, n in pending)
     others = ", ".join(f"{n} {status}" for status, n in pending)
     rest = f"; waiting for {others}" if others else ""
-    return (f"pulumi-drs: {batch}: {done}/{total} job(s) {goal}{rest} "
-            f"({duration(elapsed)} elapsed, {duration(left)} left)")
+    return f"{done}/{total} job(s) {goal}{rest} ({duration(elapsed)} elapsed, {duration(left)} left)"
+
+
+def shape(statuses: Mapping[str, str], pending: Sequence[str]) -> tuple[tuple[str, int], ...]:
+    """The jobs not yet there, counted by status."""
+    return tuple(sorted(Counter(statuses[j] for j in pending).items()))
 
 
 def duration(seconds: float) -> str:

@@ -30,7 +30,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from pulumi_drs import lifecycle
+from pulumi_drs import engine_watch, lifecycle
 from pulumi_drs.errors import redact
 from pulumi_drs.lifecycle import DRIFT_KEY, BatchError, CheckMemo, Context
 from pulumi_drs.settings import ENV_VARS, ProviderConfig, config_key
@@ -82,6 +82,7 @@ class StartedJobBatchProvider(ResourceProvider):
         values = {key: req.config.get(key) for key in CONFIG_KEYS}
         _configured[self] = _Configured(ProviderConfig.read(values))
         _warm_up()
+        engine_watch.watch_dynamic_provider()
 
     def _state(self) -> _Configured:
         """What `configure` gave; a step before any (a test calling the class directly) has the environment."""

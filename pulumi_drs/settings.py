@@ -13,7 +13,7 @@ import math
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import Field, dataclass, field, fields
 from enum import Enum
 from typing import Any
 from urllib.parse import urlsplit
@@ -179,6 +179,11 @@ class Settings:
         return cls(**typed)
 
 
+def settings_field(name: str) -> Field[Any]:
+    """The field of `Settings` named `name`, with its metadata (doc, environment variables, secrecy)."""
+    return next(f for f in fields(Settings) if f.name == name)
+
+
 ENV_VARS: dict[str, tuple[str, ...]] = {f.name: f.metadata[SETTING_ENV] for f in fields(Settings)}
 """Per field, the environment variables read, in order."""
 SECRET_FIELDS = tuple(f.name for f in fields(Settings) if f.metadata[SETTING_SECRET])
@@ -194,12 +199,16 @@ class ProviderConfig:
     """By Pulumi config key (`drs:region`), the values Configure gave (stack config or a provider's inputs)."""
     env: Mapping[str, str] = field(default_factory=lambda: os.environ)
     """The fallback: the provider process's environment (`HW_*` and `PULUMI_DRS_*` variables)."""
+    unknown: frozenset[str] = frozenset()
+    """Config keys whose values are not known yet (a preview of a provider configured from another
+    resource's outputs): DRS cannot be asked anything with them."""
 
     @classmethod
-    def read(cls, config: Mapping[str, object | None], env: Mapping[str, str] | None = None) -> ProviderConfig:
+    def read(cls, config: Mapping[str, object | None], env: Mapping[str, str] | None = None,
+             unknown: frozenset[str] = frozenset()) -> ProviderConfig:
         """From `drs:*` configuration (Pulumi config keys; unset and empty values left out)."""
         values = {key: value for key, value in config.items() if value is not None and value != ""}
-        return cls(values, os.environ if env is None else env)
+        return cls(values, os.environ if env is None else env, unknown)
 
     def __repr__(self) -> str:
         return f"ProviderConfig(keys={sorted(self.values)!r})"
