@@ -212,8 +212,8 @@ def test_two_explicit_providers_reach_two_emulators_with_their_own_credentials(
         program = Program(
             [Batch("here", {"jobIds": [here], "wait": "incremental"}, provider="primary"),
              Batch("there", {"jobIds": [there], "wait": "incremental"}, provider="secondary")],
-            providers=[Provider("primary", {"endpoint": emulator.url, "projectId": PROJECT_ID, "apiVersion": api_version,
-                                            "accessKey": AK}, secrets={"secretKey": SK}),
+            providers=[Provider("primary", {"endpoint": emulator.url, "projectId": PROJECT_ID,
+                                            "apiVersion": api_version, "accessKey": AK}, secrets={"secretKey": SK}),
                        Provider("secondary", {"endpoint": other.url, "projectId": PROJECT_ID,
                                               "apiVersion": api_version, "accessKey": other_ak},
                                 secrets={"secretKey": other_sk})],
