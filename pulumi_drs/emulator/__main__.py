@@ -67,6 +67,13 @@ def parse_args(argv: Sequence[str] | None = None) -> EmulatorConfig:
         default=defaults.DEFAULT_MAX_PER_PAGE,
         help="batch-status and batch-detail answer at most N jobs per page, whatever is asked (100)",
     )
+    add(
+        "--v5-action-answer",
+        choices=defaults.V5_ACTION_ANSWERS,
+        default=defaults.DEFAULT_V5_ACTION_ANSWER,
+        help="v5 jobs/action answers 200 with a result per job (sync), or 202 with a query per job, read by"
+        " GET jobs/{query_id}/progress (async)",
+    )
     add("--seed-jobs", type=int, default=0, help="create N CONFIGURATION jobs at start, print their ids")
     add("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     return EmulatorConfig(**vars(p.parse_args(argv)))

@@ -6,7 +6,7 @@ Never part of DRS and never authenticated. Tests and demos drive the emulator th
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
@@ -33,6 +33,8 @@ class SettingsRequest(BaseModel):
     max_per_page: int | None = Field(default=None, ge=1)
     latency_ms: float | None = Field(default=None, ge=0)
     token_ttl_seconds: float | None = Field(default=None, ge=0)
+    v5_action_answer: Literal["sync", "async"] | None = None
+    """config.V5_ACTION_ANSWERS."""
 
 
 class StepRequest(BaseModel):

@@ -6,20 +6,25 @@ Python: an `Outcome` per item of an action, a `Found` (a snapshot of the job, or
 about. So every API version module serializes the same backend. Per-item failures come back inside the
 results; whole-request failures raise `exceptions.EmulatorError`. Admin methods (`create_jobs`, `step`,
 ...) serve tests and demos. One lock guards the state, so the HTTP layer may call in from any thread.
+The queries of actions accepted asynchronously (v5) live in memory only: a restart forgets them.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 from pulumi_drs.emulator import exceptions as exc
+from pulumi_drs.emulator import rules as r
 from pulumi_drs.emulator.config import Clock, RuntimeSettings
 from pulumi_drs.emulator.items import (
     ActionItem,
@@ -28,6 +33,7 @@ from pulumi_drs.emulator.items import (
     JobList,
     Listed,
     Outcome,
+    Progress,
     RetryItem,
     StartItem,
     StopItem,
@@ -117,6 +123,15 @@ class _Unit:
         return self._children.get(job_id, [])
 
 
+@dataclass
+class _Query:
+    """One action accepted asynchronously: its job, its refusal (if DRS refused it), its end once reached."""
+
+    job_id: str
+    error: exc.EmulatorError | None
+    ended: Progress | None = None
+
+
 class DrsBackend:
     def __init__(
         self, project_id: str, settings: RuntimeSettings, store: JobStore | None = None, clock: Clock = time.time
@@ -127,6 +142,7 @@ class DrsBackend:
         self._clock = clock
         self._lock = threading.RLock()
         self._jobs: dict[str, Job] = {rec["id"]: Job.from_record(rec) for rec in self._store.load()}
+        self._queries: dict[str, _Query] = {}
 
     @contextmanager
     def _unit(self, project_id: str | None, *, is_read: bool = False) -> Iterator[_Unit]:
@@ -184,9 +200,24 @@ class DrsBackend:
             listed = [unit.listed(job) for job in matching[first : first + size]]
         return JobList(len(matching), listed)
 
-    def batch_execute_job_actions(self, project_id: str, items: Sequence[ActionItem]) -> list[Outcome]:
-        """v5 jobs/action: each item's action done, or refused with its error."""
-        return self._act(project_id, items, self._execute)
+    def batch_execute_job_actions(
+        self, project_id: str, items: Sequence[ActionItem], *, asynchronous: bool = False
+    ) -> list[Outcome]:
+        """v5 jobs/action: each item's action done, or refused with its error. `asynchronous` (v5's 202):
+        every item gets a query, where a refusal shows, and a start or restart is left under way."""
+        outcomes = self._act(project_id, items, partial(self._execute, deferred=asynchronous))
+        return [self._queued(outcome) for outcome in outcomes] if asynchronous else outcomes
+
+    def show_task_execute_progress(self, project_id: str, async_job_id: str) -> Progress | None:
+        """v5 jobs/{async_job_id}/progress: what an action accepted asynchronously came to, read from its job
+        (a status read); None for a query DRS does not know. Once ended, the answer no longer changes."""
+        with self._unit(project_id, is_read=True) as unit:
+            query = self._queries.get(async_job_id)
+            if query is None or query.ended is not None:
+                return None if query is None else query.ended
+            progress = _progress(query, unit.get(query.job_id))
+            query.ended = progress if progress.done else None
+            return progress
 
     def batch_stop_jobs_action(self, project_id: str, items: Sequence[StopItem]) -> list[Outcome]:
         """v5 jobs/batch-stop: end each job (terminate, as v3 batch-jobs does), not pause it."""
@@ -227,7 +258,13 @@ class DrsBackend:
 
     # --- per-item rules ---------------------------------------------------------------------
 
-    def _start(self, unit: _Unit, item: StartItem) -> None:
+    def _queued(self, outcome: Outcome) -> Outcome:
+        query_id = str(uuid.uuid4())  # GUESS: DRS's query IDs are UUIDs, as HWC drs_03_0211's example
+        with self._lock:
+            self._queries[query_id] = _Query(outcome.job_id, outcome.error)
+        return dataclasses.replace(outcome, query_id=query_id)
+
+    def _start(self, unit: _Unit, item: StartItem, deferred: bool = False) -> None:
         start_at = _parse_start_time(item.start_time, unit.now)
         job = unit.require(item.job_id)
         job.check_not_released()
@@ -239,16 +276,16 @@ class DrsBackend:
             if forward is None:
                 raise exc.InvalidJobStatus(f"DR backward task {job.id} has no forward task {job.forward_job_id}.")
             forward.check_can_be_forward_of(job.id)
-        job.start(unit.now, start_at)
+        job.start(unit.now, start_at, deferred=deferred)
         unit.touch(job)
 
-    def _restore(self, unit: _Unit, item: RetryItem) -> None:
+    def _restore(self, unit: _Unit, item: RetryItem, deferred: bool = False) -> None:
         job = unit.require(item.job_id)
         # API resuming_or_retrying_tasks_in_batches.rst: "In the dual-active DR scenario, the parent task
         # cannot call the API."
         if unit.is_parent(job) and job.db_use_type == "cloudDataGuard":
             raise exc.SubtaskOnly(f"Task {job.id} is a dual-active DR parent task.")
-        job.restore(unit.now, is_sync_re_edit=item.is_sync_re_edit)
+        job.restore(unit.now, is_sync_re_edit=item.is_sync_re_edit, deferred=deferred)
         unit.touch(job)
 
     def _delete(self, unit: _Unit, item: DeleteItem) -> None:
@@ -272,12 +309,13 @@ class DrsBackend:
             raise exc.SubtaskOnly(f"Task {job.id} is a parent task; only dual-active DR allows this.")
         return job
 
-    def _execute(self, unit: _Unit, item: ActionItem) -> None:
-        """One v5 action, by the rules of the operation it stands for. GUESS: an action the emulator
-        does not serve (`precheck`, `network`, ... or no SDK action at all) fails for its job only."""
+    def _execute(self, unit: _Unit, item: ActionItem, deferred: bool = False) -> None:
+        """One v5 action, by the rules of the operation it stands for; `deferred`: accepted asynchronously.
+        GUESS: an action the emulator does not serve (`precheck`, `network`, ... or no SDK action at all)
+        fails for its job only."""
         steps: dict[str, Callable[[], None]] = {
-            "start": partial(self._start, unit, StartItem(item.job_id, item.start_time)),
-            "restart": partial(self._restore, unit, RetryItem(item.job_id, item.is_sync_re_edit)),
+            "start": partial(self._start, unit, StartItem(item.job_id, item.start_time), deferred),
+            "restart": partial(self._restore, unit, RetryItem(item.job_id, item.is_sync_re_edit), deferred),
             "stop": partial(self._change, unit, item.job_id, Job.pause),
             "reset": partial(self._change, unit, item.job_id, Job.reset),
             "terminate": partial(self._end, unit, item.job_id, item.force),
@@ -333,6 +371,7 @@ class DrsBackend:
     def reset(self) -> None:
         with self._lock:
             self._jobs.clear()
+            self._queries.clear()
             self._store.clear()
 
     def close(self) -> None:
@@ -346,6 +385,18 @@ def _attempt(unit: _Unit, job_id: str, action: Callable[[], None]) -> Outcome:
     except exc.EmulatorError as error:
         return Outcome(job_id, error, unit.name_of(job_id))
     return Outcome(job_id, name=unit.name_of(job_id))
+
+
+def _progress(query: _Query, job: Job | None) -> Progress:
+    """A refused action failed with its refusal; an accepted one is where its job shows it (`rules.action_progress`)."""
+    if query.error is not None or job is None:
+        error = query.error or exc.JobNotFound(f"Task {query.job_id} not found.")
+        return Progress(r.ACTION_FAILED, r.ACTION_PERCENT[r.ACTION_FAILED], error)
+    state = r.action_progress(job.status, job.acting)
+    if state != r.ACTION_FAILED:
+        return Progress(state, r.ACTION_PERCENT[state])
+    failure = exc.JobFailed(job.error_message or f"Task {job.id} is {job.status}.", job.error_code)
+    return Progress(state, r.ACTION_PERCENT[state], failure)
 
 
 def _step(unit: _Unit, job: Job, steps: int) -> Job | None:

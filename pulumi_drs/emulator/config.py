@@ -28,6 +28,11 @@ DEFAULT_TRANSITION_SECONDS = 1.0
 DEFAULT_TOKEN_TTL_SECONDS = 24 * 3600.0
 """IAM tokens live 24 hours, as documented."""
 DEFAULT_MAX_PER_PAGE = 100
+V5_ACTION_ANSWERS = ("sync", "async")
+"""The two answers the official SDK declares for v5 jobs/action: `sync`, 200 with a result per job (SDK
+ActionBaseResp: `status` success|failed, `error_code`, `error_msg`); `async`, 202 with a query per job (SDK
+BatchExecuteJobActionsResponse.jobs = AsyncActionResp: `query_id`, `id`, `name`), read by ShowTaskExecuteProgress."""
+DEFAULT_V5_ACTION_ANSWER = "sync"
 
 
 @dataclass
@@ -46,6 +51,8 @@ class RuntimeSettings:
     """Added to every DRS and IAM request (benchmarks)."""
     token_ttl_seconds: float = DEFAULT_TOKEN_TTL_SECONDS
     """Lifetime of IAM tokens issued from now on."""
+    v5_action_answer: str = DEFAULT_V5_ACTION_ANSWER
+    """How v5 jobs/action answers: one of V5_ACTION_ANSWERS."""
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -77,6 +84,7 @@ class EmulatorConfig:
     reads_per_step: int = 1
     hold_statuses: tuple[str, ...] = ()
     max_per_page: int = DEFAULT_MAX_PER_PAGE
+    v5_action_answer: str = DEFAULT_V5_ACTION_ANSWER
     seed_jobs: int = 0
     log_level: str = "warning"
 
@@ -86,4 +94,5 @@ class EmulatorConfig:
             reads_per_step=self.reads_per_step,
             hold_statuses=list(self.hold_statuses),
             max_per_page=self.max_per_page,
+            v5_action_answer=self.v5_action_answer,
         )

@@ -15,6 +15,7 @@
     ├── JobDeleted                   400 DRS.M05004  the job was deleted or its resources released
     ├── StartJobFailed               (DRS.M05066, never raised: the error a `fail_start` job carries)
     ├── ActionFailed                 400 DRS.10000001 v5: an action the emulator does not serve (per item)
+    │   └── JobFailed                (never raised: an asynchronous action whose job failed; the job's code)
     ├── JobNotExist                  400 DRS.10000010 v5: no such job (v5 answers it where v3 has DRS.M05003)
     ├── BatchRejected                400 (batch-shaped body: batch-detail knew none of the jobs)
     ├── GatewayAuthFailed            401 APIGW.0301  AK/SK or token rejected
@@ -139,6 +140,19 @@ class StartJobFailed(EmulatorError):
 class ActionFailed(EmulatorError):
     error_code = "DRS.10000001"
     default_msg = "Failed."
+
+
+class JobFailed(ActionFailed):
+    """Not raised: what the progress of an asynchronous action says when its job ended in a failure status:
+    the job's own error (DRS.M05066 after a failed start), else DRS.10000001 "Failed." with the status."""
+
+    def __init__(self, error_msg: str | None = None, code: str | None = None) -> None:
+        self._code = code
+        super().__init__(error_msg)
+
+    @property
+    def code(self) -> str:
+        return self._code or self.error_code
 
 
 class JobNotExist(EmulatorError):

@@ -39,8 +39,9 @@ ADMIN_PREFIX = "/_emulator"
 CONNECTION_EXTENSION = "pulumi_drs.emulator.connection"
 _VERSIONED = re.compile(r"^/v\d+/")
 """DRS (`/v3/...`, `/v5/...`) and IAM paths."""
-_JOB_IN_PATH = re.compile(r"^/v\d+/[^/]+/jobs/(?P<job>[^/]+)(?:/[^/]+)?/?$")
-"""`/v5/{project_id}/jobs/{job_id}` and `/v5/{project_id}/jobs/{job_id}/actions`: one job named in the path."""
+_JOB_IN_PATH = re.compile(r"^/v\d+/[^/]+/jobs/(?P<job>[^/]+)(?:/(?!progress/?$)[^/]+)?/?$")
+"""`/v5/{project_id}/jobs/{job_id}` and `/v5/{project_id}/jobs/{job_id}/actions`: one job named in the path
+(not `jobs/{async_job_id}/progress`, which names a query)."""
 _JOB_LIST = re.compile(r"^/v\d+/[^/]+/jobs/?$")
 """The v5 job list, whose `name` query names jobs (IAM's project lookup has a `name` too: not a job)."""
 _NOT_A_JOB = re.compile(r"^(batch-.*|action)$")
@@ -117,7 +118,7 @@ class Gateway:
         if scope["type"] != "http" or scope["path"].startswith(ADMIN_PREFIX):
             await self.app(scope, receive, send)
             return
-        started = time.perf_counter()
+        started, received_at = time.perf_counter(), time.time()
         body = await _read_body(receive)
         outcome = _Outcome()
         try:
@@ -130,6 +131,7 @@ class Gateway:
                     "status_code": outcome.status_code,
                     "job_ids": job_ids_of(body, scope["path"], scope.get("query_string", b"")),
                     "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                    "received_at": received_at,
                     "fault": outcome.fault,
                     "auth": outcome.auth,
                 }

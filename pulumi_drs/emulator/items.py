@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pulumi_drs.emulator import exceptions as exc
+from pulumi_drs.emulator import rules
 from pulumi_drs.emulator.jobs import Job
 
 
@@ -59,6 +60,22 @@ class Outcome:
     error: exc.EmulatorError | None = None
     name: str | None = None
     """The job's name, when DRS knows the job."""
+    query_id: str | None = None
+    """An action accepted asynchronously: the query its progress is read by (`error` then shows there)."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What an asynchronous action has come to (SDK v5 ShowTaskExecuteProgressResponse): `status` is one of
+    `rules.ACTION_STATES`, `progress` a percentage as text, `error` why it failed."""
+
+    status: str
+    progress: str
+    error: exc.EmulatorError | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.status != rules.ACTION_PENDING
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,9 @@ an operation sets a status and queues the statuses that follow (`track`). A queu
 `transition_seconds` after the previous one; when that setting is 0, at every `reads_per_step`-th status
 read of the job. A status in `hold_statuses` never moves on its own, and `step_now` takes a step whatever
 the policy says. A scheduled start holds WAITING_FOR_START until its `start_time`, whatever the setting.
-No HTTP and no wire format here: the API version modules serialize jobs.
+An action accepted asynchronously (v5's 202) first leaves the job in its old status with the action under way
+(`acting`, `rules.ACTING`) until the next step. No HTTP and no wire format here: the API version modules
+serialize jobs.
 """
 
 from __future__ import annotations
@@ -117,6 +119,8 @@ class Job:
     hold_until: float | None = None
     reads: int = 0
     """Status reads since the last step (the reads_per_step policy)."""
+    acting: str | None = None
+    """An action accepted asynchronously that the job still shows under way (START, RETRY), until its next step."""
 
     @classmethod
     def from_spec(cls, spec: JobSpec, now: float, number: int) -> Job:
@@ -175,7 +179,8 @@ class Job:
         return self.status == r.PURGED
 
     def _enter(self, status: str, at: float) -> None:
-        self.status, self.since, self.hold_until, self.update_time, self.reads = status, at, None, at, 0
+        self.status, self.since, self.hold_until, self.update_time, self.reads = status, at, self._hold(status), at, 0
+        self.acting = None
         if status == r.START_JOB_FAILED:
             failure = exc.StartJobFailed()
             self.error_code, self.error_message = failure.code, failure.error_msg
@@ -184,11 +189,18 @@ class Job:
         if status in (r.FULL_TRANSFER_COMPLETE, r.INCRE_TRANSFER_STARTED) and self.task_type != r.INCR_TRANS:
             self.full_transfer_complete_time = self.full_transfer_complete_time or at
 
-    def _go(self, track: list[str], now: float, hold_until: float | None = None) -> None:
-        """Enter the first status of `track` now and queue the rest."""
-        self.status, self.track, self.since, self.hold_until = track[0], track[1:], now, hold_until
-        self.update_time, self.reads = now, 0
+    def _go(self, track: list[str], now: float, acting: str | None = None) -> None:
+        """Enter the first status of `track` now and queue the rest; `acting`: first, show that action under
+        way in the status the job is in."""
+        if acting is not None:
+            track = [self.status, *track]
+        self.status, self.track, self.since, self.hold_until = track[0], track[1:], now, self._hold(track[0])
+        self.update_time, self.reads, self.acting = now, 0, acting
         self.error_code = self.error_message = None
+
+    def _hold(self, status: str) -> float | None:
+        """When the step out of `status` is due whatever the policy: a scheduled start, at its time."""
+        return self.scheduled_start if status == r.WAITING_FOR_START else None
 
     # --- guards and operations --------------------------------------------------------------
 
@@ -213,16 +225,17 @@ class Job:
                 f" {r.DR_BACKWARD_LIMIT_MS // 1000}s; they are {self.rpo}s and {self.rto}s."
             )
 
-    def start(self, now: float, start_at: float | None) -> None:
+    def start(self, now: float, start_at: float | None, *, deferred: bool = False) -> None:
+        """`deferred`: accepted asynchronously, the start is under way in CONFIGURATION until the next step."""
         self.start_count += 1
         after_start = [r.START_JOB_FAILED] if self.fail_start else r.start_track(self.task_type)
         self.scheduled_start = start_at
-        if start_at is None:
-            self._go([r.STARTJOBING, *after_start], now)
-        else:
-            self._go([r.WAITING_FOR_START, r.STARTJOBING, *after_start], now, hold_until=start_at)
+        track = [r.STARTJOBING, *after_start]
+        if start_at is not None:
+            track.insert(0, r.WAITING_FOR_START)
+        self._go(track, now, acting=r.under_way(r.START, deferred))
 
-    def restore(self, now: float, *, is_sync_re_edit: bool) -> None:
+    def restore(self, now: float, *, is_sync_re_edit: bool, deferred: bool = False) -> None:
         """batch-retry-task, v5 `restart`: resume a paused job, retry a failed transfer."""
         self.check_not_released()
         self._check_allows(r.RETRY, "resumed or retried")
@@ -234,7 +247,7 @@ class Job:
             else r.retry_track(self.status, self.task_type)
         )
         self.retry_count += 1
-        self._go(track, now)
+        self._go(track, now, acting=r.under_way(r.RETRY, deferred))
 
     def pause(self, now: float) -> None:
         """v5 `stop`: paused at once (TF waits for PAUSING right after it)."""
@@ -253,8 +266,8 @@ class Job:
             raise exc.JobDeleted(f"Task {self.id} has been deleted.")
         if r.allows(self.status, r.DELETE):  # only ended tasks can be deleted
             raise exc.InvalidJobStatus(f"Task {self.id} is already stopped ({self.status}).")
-        if self.status in r.BUSY and not force:
-            raise exc.OperationInProgress(f"Task {self.id} is {self.status}; try again later.")
+        if (self.status in r.BUSY or self.acting) and not force:
+            raise exc.OperationInProgress(f"Task {self.id} is {self._doing}; try again later.")
         self.terminate_count += 1
         self._go([r.RELEASE_RESOURCE_STARTED, r.RELEASE_RESOURCE_COMPLETE], now)
 
@@ -266,8 +279,14 @@ class Job:
         self._go([r.DELETED, r.PURGED], now)
 
     def _check_allows(self, action: str, done: str) -> None:
+        if self.acting:  # GUESS: as DRS.M01504 says, "another operation is being performed on the task"
+            raise exc.OperationInProgress(f"Task {self.id} is {self._doing}; try again later.")
         if not r.allows(self.status, action):
             raise exc.InvalidJobStatus(f"Task {self.id} cannot be {done} in status {self.status}.")
+
+    @property
+    def _doing(self) -> str:
+        return f"{self.status}, {self.acting} under way" if self.acting else self.status
 
     def patch(self, change: JobPatch, now: float) -> None:
         for name in ("name", "rpo", "rto", "fail_start"):

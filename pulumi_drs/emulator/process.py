@@ -80,7 +80,8 @@ class EmulatorAdmin:
 
     def settings(self, **values: Any) -> dict[str, Any]:
         """Change run-time settings (transition_seconds, reads_per_step, hold_statuses, max_per_page,
-        latency_ms, token_ttl_seconds); returns them all. With no arguments, only reads them."""
+        latency_ms, token_ttl_seconds, v5_action_answer: `sync` or `async`); returns them all. With no
+        arguments, only reads them."""
         result: dict[str, Any] = self._call("POST", "/settings", values)
         return result
 

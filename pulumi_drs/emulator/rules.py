@@ -183,5 +183,39 @@ def available_actions(status: str, offered: tuple[str, ...] = CAPABILITIES) -> l
     return [action for action in offered if allows(status, action)]
 
 
-def current_action(status: str) -> str:
-    return CURRENT_ACTIONS.get(status, "")
+def current_action(status: str, acting: str | None = None) -> str:
+    """`acting`: the action a job accepted asynchronously still shows under way in its old status."""
+    return acting or CURRENT_ACTIONS.get(status, "")
+
+
+# --- asynchronous actions: SDK v5 ShowTaskExecuteProgress ------------------------------------------
+
+ACTION_PENDING, ACTION_SUCCESS, ACTION_FAILED = "pending", "success", "failed"
+ACTION_STATES = (ACTION_PENDING, ACTION_SUCCESS, ACTION_FAILED)
+"""SDK v5 ShowTaskExecuteProgressResponse.status ("任务状态", task status) lists no values. GUESS: those of
+v5's other answer read by a query ID, HWC drs_03_0211 (data-processing-rules/result: "pending", "failed",
+"success"), which TF waitForUpdateDataProcessingRulesCompleted polls until success and fails on failed."""
+ACTION_PERCENT = {ACTION_PENDING: "0", ACTION_SUCCESS: "100", ACTION_FAILED: "100"}
+"""SDK ShowTaskExecuteProgressResponse.progress ("任务执行进度", execution progress), a string. GUESS: 0 until
+the action comes to an end, then 100, failed or not."""
+ACTING = frozenset({START, RETRY})
+"""The actions a 202 leaves under way (OTC appendix/status_code.rst: 202 "The request has been accepted, but
+the processing has not been completed"): the job shows its old status with current_action START (v5 `start`)
+or RETRY (v5 `restart`) until its next step. GUESS: every other action takes effect at once, as with a 200."""
+UNDER_WAY = frozenset({STARTJOBING, WAITING_FOR_START, "CHILD_TRANSFER_STARTING", RELEASE_RESOURCE_STARTED,
+                       RELEASE_CHILD_TRANSFER_STARTED, "CREATING", "CHANGE_JOB_STARTED"})
+"""GUESS: statuses in which an action sent to the job has not come to an end (a scheduled start included)."""
+
+
+def under_way(action: str, asynchronous: bool) -> str | None:
+    """The action (one of CAPABILITIES) a job shows under way right after accepting it, if any (ACTING)."""
+    return action if asynchronous and action in ACTING else None
+
+
+def action_progress(status: str, acting: str | None = None) -> str:
+    """What an action accepted asynchronously has come to, from its job. GUESS: pending while the job shows
+    it under way or passes a status of UNDER_WAY; failed once the job is in a status ending in _FAILED (as
+    every documented failure status does: SDK QueryJobStatusResp.status); succeeded in any other."""
+    if acting or status in UNDER_WAY:
+        return ACTION_PENDING
+    return ACTION_FAILED if status.endswith("_FAILED") else ACTION_SUCCESS

@@ -6,11 +6,24 @@ same jobs, as `v3`: a job started through one version reads as started through t
 `rules`; "research" is the v5 fact sheet behind this module (HWC pages, SDK, TF).
 
 Choices where the documentation is silent (each a GUESS):
-- jobs/action answers 200 with an SDK ActionBaseResp per job (`id`, `name`, `status` success|failed,
-  `error_code`, `error_msg`), never 202 with a `query_id`. HWC drs_03_0179 documents both answers without
-  saying which action gets which; TF executeJobAction requires `status == "success"` after start, stop,
-  restart and reset (research §1, INFERRED). The SDK's BatchExecuteJobActionsResponse models only the 202
-  items (AsyncActionResp), so SDK users read these fields from the raw body.
+- jobs/action answers in one of its two documented forms, as the run-time setting `v5_action_answer` says
+  (HWC drs_03_0179 documents both without saying which action gets which). `sync` (the default): 200 with an
+  SDK ActionBaseResp per job (`id`, `name`, `status` success|failed, `error_code`, `error_msg`); TF
+  executeJobAction requires `status == "success"` after start, stop, restart and reset (research §1,
+  INFERRED); the SDK's BatchExecuteJobActionsResponse models only the other form, so SDK users read these
+  fields from the raw body. `async`: 202 (OTC appendix/http_status_codes_for_general_requests.rst: "Asynchronous
+  requests (such as performing a task) are submitted successfully") with an SDK AsyncActionResp per job
+  (`query_id`, `id`, `name`), every job included: AsyncActionResp has no error field, so a refusal shows in
+  the query's progress. A start or restart so accepted is still under way at the answer (OTC
+  appendix/status_code.rst, 202: "accepted, but the processing has not been completed"): the job keeps its
+  status, with `job_action.current_action` START or RETRY, until its next step (`rules.ACTING`).
+- ShowTaskExecuteProgress (`GET jobs/{async_job_id}/progress`, the SDK's "查询异步任务执行进度") answers 200
+  with SDK ShowTaskExecuteProgressResponse (`status`, `progress`, `error_code`, `error_message`); the SDK lists
+  no status values, so the emulator answers `pending`, `success` or `failed` (`rules.ACTION_STATES`): a
+  refused action failed with its refusal's code; an accepted one follows its job (`rules.action_progress`),
+  a start whose job ends in START_JOB_FAILED failing with the job's DRS.M05066. Reading it is a status read
+  of the job. The query `type` ("查询异步任务类型") is accepted and ignored; a query the emulator does not know
+  (it keeps them in memory only) is 400 DRS.10000010.
 - The actions follow their v3 twins and `rules.JOB_ACTIONS`: `start` as batch-starting (`start_time` in
   epoch milliseconds schedules it), `restart` as batch-retry-task, `terminate` as batch-jobs terminate
   (`force_delete` true forces it); `stop` pauses at once (PAUSING, TF's wait target) from the statuses the
@@ -45,11 +58,13 @@ from pulumi_drs.emulator import exceptions as exc
 from pulumi_drs.emulator import rules
 from pulumi_drs.emulator.backend import DrsBackend
 from pulumi_drs.emulator.bodies import epoch_ms, json_answer, parse_body
-from pulumi_drs.emulator.items import ActionItem, Found, Listed, Outcome, StopItem
+from pulumi_drs.emulator.config import V5_ACTION_ANSWERS
+from pulumi_drs.emulator.items import ActionItem, Found, Listed, Outcome, Progress, StopItem
 from pulumi_drs.emulator.jobs import Job
 from pulumi_drs.emulator.paging import JobQuery
 
 JOBS = "/v5/{project_id}/jobs"
+_ASYNC = V5_ACTION_ANSWERS[1]
 _DETAIL_TYPES = ("detail",)
 _ENTERPRISE_PROJECT = "0"
 """SDK JobBaseInfo.enterprise_project_id: "0" is the default enterprise project."""
@@ -64,11 +79,24 @@ _CHILD: tuple[str, str | None] = ("sync_child", "child")
 def v5_router(backend: DrsBackend) -> APIRouter:
     router = APIRouter()
 
-    @router.post(f"{JOBS}/action")  # HWC drs_03_0179: 200 with a result per job (see the module docstring)
+    @router.post(f"{JOBS}/action")  # HWC drs_03_0179: 200 with a result, or 202 with a query, per job
     async def batch_execute_job_actions(project_id: str, request: Request) -> JSONResponse:
         body = await parse_body(request, wire.BatchJobActionReq)
-        outcomes = backend.batch_execute_job_actions(project_id, [_action(req) for req in body.jobs])
+        asynchronous = backend.settings.v5_action_answer == _ASYNC
+        items = [_action(req) for req in body.jobs]
+        outcomes = backend.batch_execute_job_actions(project_id, items, asynchronous=asynchronous)
+        if asynchronous:
+            return json_answer(202, wire.BatchExecuteJobActionsResponse(jobs=_queries(outcomes)))
         return json_answer(200, wire.BatchExecuteJobActionsResponse(jobs=_results(outcomes)))
+
+    @router.get(f"{JOBS}/{{async_job_id}}/progress")  # SDK ShowTaskExecuteProgress (see the module docstring)
+    async def show_task_execute_progress(
+        project_id: str, async_job_id: str, _type: str | None = Query(default=None, alias="type")
+    ) -> JSONResponse:
+        progress = backend.show_task_execute_progress(project_id, async_job_id)
+        if progress is None:
+            raise exc.JobNotExist(f"No asynchronous task {async_job_id}.")
+        return json_answer(200, _progress(progress))
 
     @router.post(f"{JOBS}/batch-stop")  # HWC drs_03_0201: 200, ActionBaseResp per job
     async def batch_stop_jobs_action(project_id: str, request: Request) -> JSONResponse:
@@ -158,13 +186,29 @@ def _result(outcome: Outcome) -> wire.ActionResult:
     )
 
 
+def _queries(outcomes: list[Outcome]) -> list[wire.ActionResult]:
+    """SDK AsyncActionResp: the query of each job's action, refused or not (the progress says which)."""
+    return [wire.ActionResult(id=o.job_id, name=o.name, query_id=o.query_id) for o in outcomes]
+
+
+def _progress(progress: Progress) -> wire.ShowTaskExecuteProgressResponse:
+    """SDK ShowTaskExecuteProgressResponse."""
+    error = None if progress.error is None else _v5_error(progress.error)
+    return wire.ShowTaskExecuteProgressResponse(
+        status=progress.status,
+        progress=progress.progress,
+        error_code=error.code if error else None,
+        error_message=error.error_msg if error else None,
+    )
+
+
 def _job_action(job: Job) -> wire.JobActions:
     """SDK JobActions, from the one table of what each status allows (`rules.JOB_ACTIONS`)."""
     available = rules.available_actions(job.status)
     return wire.JobActions(
         available_actions=available,
         unavailable_actions=[action for action in rules.CAPABILITIES if action not in available],
-        current_action=rules.current_action(job.status),
+        current_action=rules.current_action(job.status, job.acting),
     )
 
 

@@ -55,10 +55,11 @@ def emulator_for_tests(transition_seconds: float, *extra_args: str) -> EmulatorP
 
 def fresh(admin: EmulatorAdmin, transition_seconds: float) -> EmulatorAdmin:
     """The admin API of an emulator with no fault, an empty request log, the given step time and no
-    other progression rule (no held status, one step per read when the step time is 0)."""
+    other progression rule (no held status, one step per read when the step time is 0), answering v5
+    actions with a result per job."""
     admin.clear_faults()
     admin.settings(transition_seconds=transition_seconds, latency_ms=0, reads_per_step=1, hold_statuses=[],
-                   max_per_page=100)
+                   max_per_page=100, v5_action_answer="sync")
     admin.clear_requests()
     return admin
 

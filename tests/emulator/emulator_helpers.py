@@ -179,10 +179,25 @@ class SignedDrsV5:
         query = [] if detail_type is None else [("type", detail_type)]
         return self.drs.request("GET", "", path=f"{self.jobs}/{job_id}", query=query)
 
+    def show_task_execute_progress(self, async_job_id: str, **query: str) -> requests.Response:
+        """`GET jobs/{async_job_id}/progress` (show_task_execute_progress)."""
+        return self.drs.request("GET", "", path=f"{self.jobs}/{async_job_id}/progress", query=list(query.items()))
+
     def items(self, response: requests.Response) -> dict[str, dict[str, Any]]:
         """The `jobs` items of an action's answer, by job id."""
         assert response.status_code == 200, response.text
         return {item["id"]: item for item in response.json()["jobs"]}
+
+    def queries(self, response: requests.Response) -> dict[str, str]:
+        """The query of each job of an action answered asynchronously (202), by job id."""
+        assert response.status_code == 202, response.text
+        return {item["id"]: item["query_id"] for item in response.json()["jobs"]}
+
+    def progress(self, async_job_id: str) -> dict[str, Any]:
+        """The progress answer of a query, which must be a 200."""
+        response = self.show_task_execute_progress(async_job_id)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
 
     def listed(self, job_id: str, job_type: str = "migration") -> dict[str, Any]:
         """The job's entry in the job list."""

@@ -173,7 +173,9 @@ V5_CALLS: dict[str, Call] = {
     "list_jobs": lambda ids: v5.ListJobsRequest(job_type="migration", name=",".join(ids), offset=0, limit=10),
     "show_actions": lambda ids: v5.ShowActionsRequest(job_id=ids[0]),
     "show_job_detail": lambda ids: v5.ShowJobDetailRequest(job_id=ids[0], type="detail"),
+    "show_task_execute_progress": lambda ids: v5.ShowTaskExecuteProgressRequest(async_job_id=ids[0]),
 }
+"""`show_task_execute_progress` is given query IDs (of actions answered asynchronously), not job IDs."""
 V5_ACTIONS = {"batch_execute_job_actions": "CONFIGURATION", "batch_stop_jobs_action": "INCRE_TRANSFER_STARTED"}
 """The status each v5 action succeeds from; queries see a parent task first, with its subtasks."""
 V5_ROUTES = {
@@ -182,11 +184,13 @@ V5_ROUTES = {
     "list_jobs": ("GET", ""),
     "show_actions": ("GET", "{job_id}/actions"),
     "show_job_detail": ("GET", "{job_id}"),
+    "show_task_execute_progress": ("GET", "{async_job_id}/progress"),
 }
 ITEM_MODELS = {"batch_execute_job_actions": "ActionBaseResp"}
 """The SDK models BatchExecuteJobActionsResponse's items as AsyncActionResp {query_id, id, name}: the items
 of a 202. The emulator answers 200, whose items are ActionBaseResp {id, name, status, error_code,
-error_msg} (HWC drs_03_0179), so those items are checked against ActionBaseResp, as batch-stop's are."""
+error_msg} (HWC drs_03_0179), so those items are checked against ActionBaseResp, as batch-stop's are. The
+emulator's other form, `v5_action_answer: async`, is checked against the SDK's own model (below)."""
 
 
 @pytest.fixture()
@@ -194,10 +198,19 @@ def v5_client(emulator: EmulatorProcess, manual: EmulatorAdmin) -> Any:
     return contract.sdk_client(emulator.url, DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, DEFAULT_PROJECT_ID, version="v5")
 
 
-def _v5_jobs(admin: EmulatorAdmin, operation: str) -> list[str]:
+def _v5_jobs(admin: EmulatorAdmin, operation: str, client: Any) -> list[str]:
     if operation in V5_ACTIONS:
         return [job["id"] for job in admin.create_jobs(2, status=V5_ACTIONS[operation])]
+    if operation == "show_task_execute_progress":
+        return list(_started_asynchronously(client, admin, [job["id"] for job in admin.create_jobs(1)]).values())
     return _jobs(admin, "show_job_list")
+
+
+def _started_asynchronously(client: Any, admin: EmulatorAdmin, job_ids: list[str]) -> dict[str, str]:
+    """Start the jobs through the SDK with the emulator answering asynchronously: each job's query ID."""
+    admin.settings(v5_action_answer="async")
+    response = client.batch_execute_job_actions(V5_CALLS["batch_execute_job_actions"](job_ids))
+    return {job.id: job.query_id for job in response.jobs}
 
 
 def _v5_problems(client: Any, operation: str, ids: list[str]) -> tuple[Any, list[str]]:
@@ -232,7 +245,7 @@ def test_the_emulator_serves_each_v5_operation_where_the_sdk_sends_it(operation:
 
 @pytest.mark.parametrize("operation", sorted(V5_CALLS))
 def test_v5_success_answers_have_the_sdk_types(v5_client: Any, manual: EmulatorAdmin, operation: str) -> None:
-    ids = _v5_jobs(manual, operation)
+    ids = _v5_jobs(manual, operation, v5_client)
 
     raw, problems = _v5_problems(v5_client, operation, ids)
 
@@ -243,7 +256,7 @@ def test_v5_success_answers_have_the_sdk_types(v5_client: Any, manual: EmulatorA
 @pytest.mark.parametrize("operation", sorted(V5_ACTIONS))
 def test_v5_per_item_error_answers_have_the_sdk_types(v5_client: Any, manual: EmulatorAdmin, operation: str) -> None:
     busy = manual.create_jobs(1, status="STARTJOBING")[0]["id"]
-    ids = [*_v5_jobs(manual, operation), busy, UNKNOWN_JOB]
+    ids = [*_v5_jobs(manual, operation, v5_client), busy, UNKNOWN_JOB]
 
     raw, problems = _v5_problems(v5_client, operation, ids)
 
@@ -327,3 +340,59 @@ def test_a_v5_list_of_failed_subtasks_has_the_sdk_types(v5_client: Any, manual: 
 
     assert problems == []
     assert raw["jobs"][0]["children"][0]["id"] == child["id"]
+
+
+# --- API v5, actions answered asynchronously (`v5_action_answer: async`) --------------------------------
+
+
+def _async_problems(raw: Any, operation: str) -> list[str]:
+    """Where a raw answer breaks the SDK's own v5 response model (no item model stands in)."""
+    model = contract.response_model_for(operation, version="v5")
+    undeclared = contract.undeclared_fields(raw, model, version="v5")
+    return contract.type_problems(raw, model, version="v5") + [f"undeclared: {name}" for name in undeclared]
+
+
+def test_the_sdk_reads_an_asynchronous_action_answer_as_it_declares_it(v5_client: Any, manual: EmulatorAdmin) -> None:
+    ok = manual.create_jobs(1)[0]["id"]
+    busy = manual.create_jobs(1, status="STARTJOBING")[0]["id"]
+    manual.settings(v5_action_answer="async")
+
+    response = v5_client.batch_execute_job_actions(V5_CALLS["batch_execute_job_actions"]([ok, busy, UNKNOWN_JOB]))
+    raw = contract.raw_json_of(response)
+
+    assert _async_problems(raw, "batch_execute_job_actions") == []
+    assert response.status_code == 202
+    assert [job.id for job in response.jobs] == [ok, busy, UNKNOWN_JOB]
+    assert all(job.query_id for job in response.jobs) and len({job.query_id for job in response.jobs}) == 3
+
+
+def test_the_sdk_reads_every_progress_answer_pending_done_and_failed(v5_client: Any, manual: EmulatorAdmin) -> None:
+    ok, failing = (j["id"] for j in manual.create_jobs([{}, {"fail_start": True}]))
+    running = manual.create_jobs(1, status="INCRE_TRANSFER_STARTED")[0]["id"]
+    queries = _started_asynchronously(v5_client, manual, [ok, failing, running, UNKNOWN_JOB])
+
+    def progress(job_id: str) -> Any:
+        return v5_client.show_task_execute_progress(V5_CALLS["show_task_execute_progress"]([queries[job_id]]))
+
+    pending = progress(ok)
+    manual.step([ok, failing], steps=2)
+    answers = {job_id: progress(job_id) for job_id in queries}
+
+    for answer in (pending, *answers.values()):
+        assert _async_problems(contract.raw_json_of(answer), "show_task_execute_progress") == []
+    assert (pending.status, pending.progress, pending.error_code) == ("pending", "0", None)
+    assert (answers[ok].status, answers[ok].progress) == ("success", "100")
+    assert [(answers[j].status, answers[j].error_code) for j in (failing, running, UNKNOWN_JOB)] == [
+        ("failed", "DRS.M05066"), ("failed", "DRS.M00304"), ("failed", "DRS.10000010")]
+    assert answers[failing].error_message == "Failed to create the replication instance."
+
+
+def test_the_sdk_error_for_a_query_the_emulator_does_not_know_is_10000010(
+    v5_client: Any, manual: EmulatorAdmin
+) -> None:
+    from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
+
+    with pytest.raises(ClientRequestException) as raised:
+        v5_client.show_task_execute_progress(V5_CALLS["show_task_execute_progress"]([UNKNOWN_JOB]))
+
+    assert (raised.value.status_code, raised.value.error_code) == (400, "DRS.10000010")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import requests
-from emulator_helpers import SignedDrs
+from emulator_helpers import SignedDrs, SignedDrsV5
 
 from pulumi_drs.emulator import EmulatorAdmin, EmulatorProcess
 from pulumi_drs.emulator.config import DEFAULT_TOKEN_TTL_SECONDS
@@ -17,6 +17,7 @@ STARTED_WITH = {
     "max_per_page": 100,
     "latency_ms": 0.0,
     "token_ttl_seconds": DEFAULT_TOKEN_TTL_SECONDS,
+    "v5_action_answer": "sync",
 }
 
 
@@ -25,14 +26,16 @@ def test_settings_reads_every_setting(admin: EmulatorAdmin) -> None:
 
 
 def test_settings_changes_only_what_it_names(admin: EmulatorAdmin) -> None:
-    changed = admin.settings(reads_per_step=3, hold_statuses=["PAUSING"], max_per_page=10)
+    changed = admin.settings(reads_per_step=3, hold_statuses=["PAUSING"], max_per_page=10, v5_action_answer="async")
 
-    assert changed == {**STARTED_WITH, "reads_per_step": 3, "hold_statuses": ["PAUSING"], "max_per_page": 10}
+    assert changed == {**STARTED_WITH, "reads_per_step": 3, "hold_statuses": ["PAUSING"], "max_per_page": 10,
+                       "v5_action_answer": "async"}
     assert requests.get(admin.url + "/settings", timeout=10).json() == changed
 
 
 def test_reset_restores_the_settings_the_emulator_started_with(admin: EmulatorAdmin) -> None:
-    admin.settings(transition_seconds=0, reads_per_step=4, hold_statuses=["X"], max_per_page=1, latency_ms=5)
+    admin.settings(transition_seconds=0, reads_per_step=4, hold_statuses=["X"], max_per_page=1, latency_ms=5,
+                   v5_action_answer="async")
 
     admin.reset()
 
@@ -41,7 +44,7 @@ def test_reset_restores_the_settings_the_emulator_started_with(admin: EmulatorAd
 
 @pytest.mark.parametrize(
     "bad", [{"reads_per_step": 0}, {"max_per_page": 0}, {"transition_seconds": -1}, {"hold_statuses": "PAUSING"},
-            {"no_such_setting": 1}],
+            {"v5_action_answer": "202"}, {"no_such_setting": 1}],
 )
 def test_a_bad_setting_answers_400_and_changes_nothing(admin: EmulatorAdmin, bad: dict[str, object]) -> None:
     with pytest.raises(requests.HTTPError) as raised:
@@ -68,3 +71,19 @@ def test_the_command_line_sets_reads_per_step_and_max_per_page() -> None:
 def test_the_command_line_refuses_less_than_one(flag: str) -> None:
     with pytest.raises(RuntimeError, match="must be 1 or more"):
         EmulatorProcess(flag, "0", startup_timeout=10).start()
+
+
+def test_the_command_line_sets_the_v5_action_answer_and_reset_keeps_it() -> None:
+    with EmulatorProcess("--v5-action-answer", "async") as emulator:
+        job = emulator.admin.create_jobs(1)[0]["id"]
+        answer = SignedDrsV5(SignedDrs(emulator.url)).act("start", job)
+        emulator.admin.reset()
+        restored = emulator.admin.settings()["v5_action_answer"]
+
+    assert (answer.status_code, set(answer.json()["jobs"][0])) == (202, {"id", "name", "query_id"})
+    assert restored == "async"
+
+
+def test_the_command_line_refuses_an_undocumented_v5_action_answer() -> None:
+    with pytest.raises(RuntimeError, match="invalid choice"):
+        EmulatorProcess("--v5-action-answer", "202", startup_timeout=10).start()

@@ -671,3 +671,43 @@ def test_a_per_item_error_in_place_of_a_status_is_asked_again_then_named_with_it
     assert str(failure.value) == (f"DRS did not say the status of 1 job(s), 3 times:\n  - job {job}: DRS.M01504: Task "
                                   "is busy. Wait until the other operation ends, then run `pulumi up` again.\nNothing "
                                   "was recorded for them; run again later")
+
+
+# --- API v5, actions answered asynchronously (202 with a query per job) ------------------------------------
+
+
+def v5_answering_asynchronously(world: World) -> DrsApi:
+    world.admin.settings(v5_action_answer="async")
+    settings = Settings(endpoint=world.emu.url, project_id=DEFAULT_PROJECT_ID, access_key=DEFAULT_ACCESS_KEY,
+                        secret_key=DEFAULT_SECRET_KEY, backoff_factor=0, max_retries=2, api_version="v5")
+    return connect(settings, session=world.emu.session())
+
+
+def test_with_v5_answering_asynchronously_each_job_is_started_once_and_waited_to_running(world: World) -> None:
+    api = v5_answering_asynchronously(world)
+    jobs = world.jobs(2)
+    assert run(world, jobs, api=api) == {j: FIRST_RUNNING for j in jobs}
+    assert [world.count(j) for j in jobs] == [1, 1]
+    assert [r["job_ids"] for r in world.admin.requests_log() if r["path"].endswith("/jobs/action")] == [jobs]
+
+
+def test_with_v5_answering_asynchronously_a_start_drs_refuses_fails_naming_the_job_and_the_code(world: World) -> None:
+    api = v5_answering_asynchronously(world)
+    [parent] = world.jobs()
+    world.jobs(parent_id=parent)
+    with pytest.raises(ConvergeError) as failure:
+        run(world, [parent], api=api)
+    line = str(failure.value).split("\n")[1]
+    assert line.startswith(f"  - job {parent}: CONFIGURATION: DRS refused the start: DRS.M00307: DRS accepted the "
+                           f"request for job {parent} (query "), line
+    assert line.endswith("then reported it failed: Task " + parent + " is a parent task; start its subtasks. List "
+                         "the parent task's subtasks in job_ids instead of the parent."), line
+    assert world.count(parent) == 0
+
+
+def test_with_v5_answering_asynchronously_a_job_that_then_fails_to_start_fails_naming_it(world: World) -> None:
+    api = v5_answering_asynchronously(world)
+    [job] = world.jobs(fail_start=True)
+    with pytest.raises(ConvergeError, match=rf"job {job}: START_JOB_FAILED: .*DRS could not start the job"):
+        run(world, [job], api=api)
+    assert world.count(job) == 1

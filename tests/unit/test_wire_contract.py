@@ -67,12 +67,12 @@ class SdkShapedDrs:
     """The emulator in process (it still checks each request's signature) and a client on it whose answers
     to the operations in `answers` (the last part of the path) are replaced by those bodies."""
 
-    def __init__(self, emu: InProcessEmulator) -> None:
+    def __init__(self, emu: InProcessEmulator, api_version: str = "v3") -> None:
         self.answers: dict[str, dict[str, Any]] = {}
         session = emu.session()
         session.hooks["response"].insert(0, self._replace)
         settings = Settings(endpoint=emu.url, project_id=DEFAULT_PROJECT_ID, access_key=DEFAULT_ACCESS_KEY,
-                            secret_key=DEFAULT_SECRET_KEY, backoff_factor=0, max_retries=0)
+                            secret_key=DEFAULT_SECRET_KEY, backoff_factor=0, max_retries=0, api_version=api_version)
         self.api = connect(settings, session=session)
 
     def _replace(self, response: requests.Response, *_args: Any, **_kwargs: Any) -> None:
@@ -136,3 +136,41 @@ def test_the_v3_client_reads_answers_built_from_the_sdk_models(drs: SdkShapedDrs
     model, item, check = V3_CASES[operation]
     drs.answers[operation] = sdk_answer(model, item)
     check(drs.api)
+
+
+# --- API v5: an action answered asynchronously, and its progress ------------------------------------------
+
+ASYNC_ITEM = {**example_body("AsyncActionResp", version="v5"), "id": JOB}
+"""SDK AsyncActionResp: `query_id` "example-query_id", `id`, `name`."""
+PROGRESSES: dict[str, tuple[dict[str, Any], bool, str | None, str]] = {
+    "pending": ({"status": "pending", "progress": "0"}, True, None, "it is pending (progress 0)"),
+    "success": ({"status": "success", "progress": "100"}, True, None, "it is success (progress 100)"),
+    "failed": ({"status": "failed", "error_code": "DRS.M05066", "error_message": "Failed to create."}, False,
+               "DRS.M05066", "then reported it failed: Failed to create."),
+    "every-sdk-field": (example_body("ShowTaskExecuteProgressResponse", version="v5"), False, "example-error_code",
+                        "then reported it example-status: example-error_message"),
+    "undocumented-status": ({"status": "RUNNING"}, False, None, "its progress says 'RUNNING', which pulumi-drs does "
+                            "not know"),
+}
+"""A progress answer -> accepted, the outcome's code, what its note or message says."""
+
+
+@pytest.fixture
+def drs5() -> Iterator[SdkShapedDrs]:
+    with InProcessEmulator() as emu:
+        shaped = SdkShapedDrs(emu, api_version="v5")
+        yield shaped
+        shaped.api.close()
+
+
+@pytest.mark.parametrize("answer", list(PROGRESSES))
+def test_the_v5_client_judges_a_start_answered_with_a_query_by_its_progress(drs5: SdkShapedDrs, answer: str) -> None:
+    progress, accepted, code, said = PROGRESSES[answer]
+    drs5.answers["action"] = {"jobs": [ASYNC_ITEM]}
+    drs5.answers["progress"] = progress
+
+    outcome = drs5.api.act(Act.START, [JOB])[JOB]
+
+    assert (outcome.accepted, outcome.error_code) == (accepted, code)
+    assert f"job {JOB} (query example-query_id)" in (outcome.note if accepted else outcome.error_message or "")
+    assert said in (outcome.note if accepted else outcome.error_message or ""), outcome

@@ -6,6 +6,13 @@ says what DRS allows for each job now (`job_action.available_actions`); a job th
 is asked for by ShowJobDetail, whose DRS.10000010 is v5's documented "no such job". Actions go through
 BatchExecuteJobActions (`start`, `restart`), ends through BatchStopJobsAction. v5 has no RPO/RTO
 operation: lags come from v3's batch-rpo-and-rto, which the SDK does not deprecate.
+
+BatchExecuteJobActions answers in either of two forms (SDK ActionBaseResp: a result per job; SDK
+AsyncActionResp: a `query_id` per job, "异步操作任务响应查询ID"). A job answered with a query is judged by that
+query's progress, read once right after the answer (ShowTaskExecuteProgress): failed, the outcome says so
+with DRS's code; pending or done, the start counts as accepted, and the job's status tells the rest (a start
+that fails later shows START_JOB_FAILED). A progress that cannot be read leaves the acceptance standing:
+the request did reach DRS, and a second one must not follow.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from pulumi_drs import semantics
 from pulumi_drs.api.base import Act, JobDetail, JobView, Lag, Outcome, chunks, missing_from, unique
@@ -21,7 +28,7 @@ from pulumi_drs.api.transport import Transport
 from pulumi_drs.api.v3.client import MISSING, TERMINATE, V3Client, by_job, fit_items
 from pulumi_drs.api.v5 import wire
 from pulumi_drs.api.writes import WriteOp, send_once
-from pulumi_drs.errors import JobNotFoundError
+from pulumi_drs.errors import DrsError, JobNotFoundError
 
 log = logging.getLogger("pulumi_drs.api.v5")
 
@@ -31,6 +38,10 @@ _JOB_TYPES: dict[str, str] = {}
 Listed = wire.JobListResp | wire.ChildrenJobListResp
 NOT_FOUND_CODE = "DRS.10000010"
 """v5's "Job does not exist, please check job ID" (HWC drs_03_0179; TF resource_huaweicloud_drs_job_v5.go)."""
+PENDING, SUCCEEDED, FAILED = "pending", "success", "failed"
+"""SDK ShowTaskExecuteProgressResponse.status ("任务状态") lists no values. GUESS (docs/drs-semantics.md): those
+of v5's other answer read by a query ID, HWC drs_03_0211 (data-processing-rules/result: pending, failed,
+success), as TF waitForUpdateDataProcessingRulesCompleted reads them; any other value fails loudly."""
 
 
 def _start_done(view: JobView) -> bool:
@@ -65,13 +76,16 @@ class V5Client:
     # --- DRS v5 operations, as the SDK names them ------------------------------------------------
 
     def batch_execute_job_actions(self, op: WriteOp, actions: Sequence[wire.ActionReq]) -> dict[str, Outcome]:
-        """`POST /v5/{project_id}/jobs/action`: 200 with a result per job, or 202 (accepted) with a `query_id`."""
+        """`POST /v5/{project_id}/jobs/action`: 200 with a result per job, or 202 (accepted) with a `query_id` per
+        job, whose progress decides the job's outcome (see the module docstring)."""
         items = by_job(actions)
 
         def send(pending: list[str]) -> dict[str, Outcome]:
             body = wire.BatchJobActionReq(jobs=[items[j] for j in pending]).to_wire()
             raw = self.transport.write("POST", f"{self._base}/action", body, "jobs/action", batch_key="jobs")
-            return _outcomes(raw, pending, "jobs/action")
+            answered = _items(raw, "jobs/action")
+            queries = {j: query for j, item in answered.items() if j in pending and (query := _query_of(item))}
+            return {**_outcomes(answered, [j for j in pending if j not in queries]), **self._by_progress(queries)}
 
         return send_once(self.transport, op, [a.job_id for a in actions], send, self.read_statuses)
 
@@ -82,7 +96,7 @@ class V5Client:
         def send(pending: list[str]) -> dict[str, Outcome]:
             body = wire.BatchStopJobActionReq(jobs=[items[j] for j in pending]).to_wire()
             raw = self.transport.write("POST", f"{self._base}/batch-stop", body, "jobs/batch-stop", batch_key="jobs")
-            return _outcomes(raw, pending, "jobs/batch-stop")
+            return _outcomes(_items(raw, "jobs/batch-stop"), pending)
 
         return send_once(self.transport, _STOP, [j.job_id for j in jobs], send, self.read_statuses)
 
@@ -108,6 +122,16 @@ class V5Client:
         except JobNotFoundError:
             return None
         return wire.ShowJobDetailResponse.model_validate(raw).job
+
+    def show_task_execute_progress(self, async_job_id: str) -> wire.ShowTaskExecuteProgressResponse | None:
+        """`GET /v5/{project_id}/jobs/{async_job_id}/progress` (SDK ShowTaskExecuteProgress, "查询异步任务执行进度");
+        None when DRS says it knows no such query."""
+        url = f"{self._base}/{quote(async_job_id, safe='')}/progress"
+        try:
+            raw = self.transport.read("GET", url, None, "jobs/{async_job_id}/progress")
+        except JobNotFoundError:
+            return None
+        return wire.ShowTaskExecuteProgressResponse.model_validate(raw)
 
     # --- DrsApi ---------------------------------------------------------------------------------
 
@@ -184,6 +208,20 @@ class V5Client:
                         self._job_types[entry.id] = job_type
         return found
 
+    def _by_progress(self, queries: dict[str, str]) -> dict[str, Outcome]:
+        """The outcome of each job DRS answered with a query, from that query's progress (each read once)."""
+        read = {query: self._progress_of(query) for query in dict.fromkeys(queries.values())}
+        return {job_id: _progress_outcome(job_id, query, *read[query]) for job_id, query in queries.items()}
+
+    def _progress_of(self, query_id: str) -> tuple[wire.ShowTaskExecuteProgressResponse | None, str]:
+        """The query's progress, or None and why not; never an error: DRS did accept the request."""
+        try:
+            progress = self.show_task_execute_progress(query_id)
+        except DrsError as exc:
+            log.warning("pulumi-drs: the progress of DRS query %s could not be read: %s", query_id, exc.brief())
+            return None, exc.brief()
+        return progress, "DRS says it knows no such query" if progress is None else ""
+
     def _view_by_detail(self, job_id: str) -> JobView:
         detail = self.show_job_detail(job_id)
         if detail is None:
@@ -199,16 +237,41 @@ def _view(item: Listed) -> JobView:
     return JobView(item.id, item.status, actions=actions, current_action=action.current_action if action else None)
 
 
-def _outcomes(raw: dict[str, Any], pending: list[str], operation: str) -> dict[str, Outcome]:
-    items = {i.id: i for i in reversed(fit_items(wire.ActionResult, raw, operation, "jobs"))}
+def _items(raw: dict[str, Any], operation: str) -> dict[str, wire.ActionResult]:
+    """The answer's items by job, the first one where a job is answered twice."""
+    return {i.id: i for i in reversed(fit_items(wire.ActionResult, raw, operation, "jobs"))}
+
+
+def _query_of(item: wire.ActionResult) -> str | None:
+    """SDK AsyncActionResp: the query of a job accepted asynchronously, with no result of its own; else None."""
+    return item.query_id if item.status is None else None
+
+
+def _outcomes(items: dict[str, wire.ActionResult], job_ids: list[str]) -> dict[str, Outcome]:
+    """The outcome of each job from its SDK ActionBaseResp: `success`, or refused with DRS's code."""
     out = {}
-    for job_id in pending:
+    for job_id in job_ids:
         item = items.get(job_id)
         if item is None:
             out[job_id] = Outcome(job_id, False, error_message=f"{MISSING}: check its status before trying again")
-        elif (item.status or "").lower() == "success" or (item.status is None and item.query_id):
-            out[job_id] = Outcome(job_id, True, note=f"accepted (query {item.query_id})" if item.query_id else None)
+        elif (item.status or "").lower() == "success":
+            out[job_id] = Outcome(job_id, True)
         else:
             out[job_id] = Outcome(job_id, False, item.error_code, item.error_msg or item.status)
     return out
 
+
+def _progress_outcome(job_id: str, query_id: str, progress: wire.ShowTaskExecuteProgressResponse | None,
+                      why: str) -> Outcome:
+    """What a query's progress says of the request for `job_id`: failed (with DRS's code), or accepted."""
+    asked = f"DRS accepted the request for job {job_id} (query {query_id})"
+    if progress is None:
+        return Outcome(job_id, True, note=f"{asked}; its progress could not be read ({why}): its status tells")
+    state = (progress.status or "").lower()
+    if progress.error_code or state == FAILED:
+        said = progress.error_message or "no message"
+        return Outcome(job_id, False, progress.error_code, f"{asked}, then reported it {state or 'failed'}: {said}")
+    if state in (PENDING, SUCCEEDED):
+        return Outcome(job_id, True, note=f"{asked}; it is {state} (progress {progress.progress or 'not given'})")
+    return Outcome(job_id, False, None, f"{asked}, but its progress says {progress.status!r}, which pulumi-drs "
+                   "does not know: check the job in the DRS console")

@@ -50,8 +50,21 @@ class ActionResult(WireModel):
     status: str | None = None
     """`success` or `failed`, in any case (HWC drs_03_0179 shows `Success`)."""
     query_id: str | None = None
+    """"异步操作任务响应查询ID" (SDK AsyncActionResp): the query of an action accepted asynchronously."""
     error_code: str | None = None
     error_msg: str | None = None
+
+
+class ShowTaskExecuteProgressResponse(WireModel):
+    """`GET /v5/{project_id}/jobs/{async_job_id}/progress`: "查询异步任务执行进度", the execution progress of an
+    asynchronous task (SDK ShowTaskExecuteProgress). The SDK lists no values of `status`."""
+
+    status: str | None = None
+    """"任务状态" (task status)."""
+    progress: str | None = None
+    """"任务执行进度" (execution progress)."""
+    error_code: str | None = None
+    error_message: str | None = None
 
 
 class BatchExecuteJobActionsResponse(WireModel):
