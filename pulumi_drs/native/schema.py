@@ -131,12 +131,12 @@ def _non_secret(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def _languages() -> dict[str, Any]:
+    """Each SDK's name; their Pulumi SDK requirement is codegen's own (the generated code needs what it says)."""
     return {
         "nodejs": {"packageName": "pulumi-drs", "packageDescription": "Start batches of Huawei Cloud DRS jobs; "
-                   "see drift in preview.", "dependencies": {"@pulumi/pulumi": "^3.200.0"}},
-        "python": {"packageName": "pulumi_drs_native", "requires": {"pulumi": ">=3.200.0,<4.0.0"}},
+                   "see drift in preview."},
+        "python": {"packageName": "pulumi_drs_native"},
         "go": {"importBasePath": "github.com/pulumi-drs/pulumi-drs/sdk/go/drs"},
-        "csharp": {"rootNamespace": "PulumiDrs", "packageReferences": {"Pulumi": "3.*"}},
     }
 
 
