@@ -63,8 +63,52 @@ def project(tmp_path: Path, emulator: EmulatorProcess) -> MakeProject:
 
 
 def test_every_example_has_a_test() -> None:
-    tested = {"quickstart", "scheduled-start", "dr-pair", "secret-credentials"}
-    assert {p.name for p in EXAMPLES.iterdir() if (p / "__main__.py").exists()} == tested
+    tested = {"quickstart", "scheduled-start", "dr-pair", "secret-credentials", "yaml", "typescript"}
+    assert {p.name for p in EXAMPLES.iterdir() if p.is_dir()} == tested
+
+
+class Copied(Project):
+    """An example in another language: its folder copied whole (the Python ones are set up above)."""
+
+    def __init__(self, name: str, root: Path, emulator: EmulatorProcess, config: dict[str, tuple[str, bool]]) -> None:
+        self.dir = root / name
+        shutil.copytree(EXAMPLES / name, self.dir)
+        self.env = engine_env(root / "engine")
+        self.cli("stack", "init", "dev")
+        for key, (value, secret) in config.items():
+            self.config(key, value, secret=secret)
+
+
+def test_the_yaml_example_starts_the_backward_task_after_its_forward_task(
+        tmp_path: Path, admin: EmulatorAdmin, emulator: EmulatorProcess) -> None:
+    forward = admin.create_jobs(1, rpo=5, rto=5)[0]["id"]
+    backward = admin.create_jobs([{"forward_job_id": forward, "rpo": 5, "rto": 5}])[0]["id"]
+    p = Copied("yaml", tmp_path, emulator, {**emulator_config(emulator), "forwardJobId": (forward, False),
+                                            "backwardJobId": (backward, False)})
+    outputs = p.up()
+    assert outputs["forwardStatuses"] == {forward: "INCRE_TRANSFER_STARTED"}
+    assert set(outputs["backwardStatuses"].values()) <= set(RUNNING)  # type: ignore[union-attr]
+    assert [r["job_ids"] for r in calls(admin, "batch-starting")] == [[forward], [backward]]
+    assert start_counts(admin, [forward, backward]) == {forward: 1, backward: 1}
+
+
+def test_the_typescript_example_installs_from_the_checkout_and_starts_each_job_once_with_its_provider(
+        tmp_path: Path, admin: EmulatorAdmin, emulator: EmulatorProcess) -> None:
+    jobs = [j["id"] for j in admin.create_jobs(2)]
+    settings = {key.removeprefix("drs:"): value for key, value in emulator_config(emulator).items()}
+    p = Copied("typescript", tmp_path, emulator, {**settings, "jobIds": (json.dumps(jobs), False)})
+    package = json.loads((p.dir / "package.json").read_text())
+    package["dependencies"]["pulumi-drs"] = f"file:{REPO / 'sdk' / 'nodejs'}"  # the copy is out of the checkout
+    (p.dir / "package.json").write_text(json.dumps(package))
+    npm = subprocess.run(["npm", "install", "--no-audit", "--no-fund"], cwd=p.dir, capture_output=True, text=True,
+                         timeout=900, check=False)
+    assert npm.returncode == 0, npm.stdout + npm.stderr
+    assert not (p.dir / "node_modules" / "pulumi-drs").is_symlink()  # .npmrc: install-links, a real copy
+
+    outputs = p.up()
+    assert outputs["statuses"] == {j: "INCRE_TRANSFER_STARTED" for j in jobs} and outputs["count"] == 2
+    assert start_counts(admin, jobs) == {j: 1 for j in jobs}
+    assert SK not in p.cli("stack", "export")
 
 
 @pytest.mark.parametrize("api_version", ["v3", "v5"])
