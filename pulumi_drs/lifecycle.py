@@ -312,9 +312,11 @@ def _result(outcome: Outcome) -> dict[str, str]:
 # --- read: live statuses into the outputs; the recorded inputs stay as the program set them -------
 
 
-def read(ctx: Context, id_: str, props: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def read(ctx: Context, id_: str, props: Mapping[str, Any], importing: bool = False
+         ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(outputs, inputs) of the batch as DRS shows it now. With no recorded properties (an import, a
-    `get` by ID), the ID names the jobs: a comma-separated list of job IDs."""
+    `get` by ID), the ID names the jobs: a comma-separated list of job IDs. An import fails for a job DRS
+    does not know (a `get` shows it NOT_FOUND)."""
     from pulumi_drs import converge
 
     job_ids = props.get("job_ids") or job_ids_from_id(id_)
@@ -322,6 +324,10 @@ def read(ctx: Context, id_: str, props: Mapping[str, Any]) -> tuple[dict[str, An
     api, clock = _connect(ctx, inputs)
     with closing(api):
         statuses = converge.read_live(api, inputs.job_ids, clock)
+    unknown = [j for j, status in statuses.items() if status == NOT_FOUND]
+    if importing and unknown:
+        raise BatchError(f"DRS knows no job {', '.join(unknown)} in this project: check the job IDs (and the "
+                         "region and project) given as the ID; nothing was recorded")
     return outputs(inputs, Recorded.from_outputs(props).results, statuses), inputs.to_props()
 
 

@@ -121,9 +121,9 @@ class DrsProvider(provider_pb2_grpc.ResourceProviderServicer):
     def Read(self, request: Any, context: grpc.ServicerContext) -> Any:
         with self._step(context, request.urn) as ctx:
             bag = props.from_struct(request.properties)
-            if not bag.props:  # `pulumi import`: nothing is recorded, the ID names the jobs
+            if not bag.props:  # a `get`: the program's inputs; `pulumi import`: none, the ID names the jobs
                 bag = props.from_struct(request.inputs)
-            outs, inputs = lifecycle.read(ctx, request.id, bag.props)
+            outs, inputs = lifecycle.read(ctx, request.id, bag.props, importing=not bag.props)
             return provider_pb2.ReadResponse(id=request.id, properties=props.to_struct(outs, bag.secret_keys),
                                              inputs=props.to_struct(inputs, bag.secret_keys))
 

@@ -177,3 +177,16 @@ def _wait_until(condition: Any, timeout: float = 20.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("the condition did not hold in time")
         time.sleep(0.02)
+
+
+def test_an_import_reads_the_jobs_its_id_names_and_fails_naming_one_drs_does_not_know(
+        plugin: NativePlugin, admin: EmulatorAdmin) -> None:
+    running = new_jobs(admin, status=RUNNING)[0]
+    ghost = "77777777-0000-4000-8000-0000000jb101"
+    read = plugin.stub.Read(provider_pb2.ReadRequest(id=running, urn=URN))
+    assert plain(read.properties)["jobStatuses"] == {running: RUNNING}
+    assert plain(read.inputs) == {"jobIds": [running]}
+    with pytest.raises(grpc.RpcError) as err:
+        plugin.stub.Read(provider_pb2.ReadRequest(id=f"{running},{ghost}", urn=URN))
+    assert f"DRS knows no job {ghost} in this project" in err.value.details()
+    assert start_counts(admin, [running]) == {running: 0}
