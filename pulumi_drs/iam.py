@@ -8,16 +8,19 @@ in one place; nothing here logs or shows the password or the token.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from urllib.parse import quote
 
 import requests
 from pydantic import BaseModel, ConfigDict, Field
 
-from pulumi_drs.auth import Transmit
 from pulumi_drs.errors import AuthenticationError, ConfigurationError, error_from_response
 from pulumi_drs.settings import where
+
+Transmit = Callable[[str, str, bytes | None], requests.Response]
+"""(method, url, body) -> response; transport errors already translated to `errors.TransportError`. The
+transport passes one in, so this module needs neither the transport nor the auth strategies."""
 
 
 class IamModel(BaseModel):
