@@ -7,7 +7,7 @@
 - `TokenAuth` passes a given IAM token; `IamPasswordAuth` trades user and password for a project-scoped
   token, cached (thread-safely) until five minutes before it expires.
 
-IAM's own calls (token, project lookup) are in `iam.py`, which imports nothing of this module. No repr or str here shows a key, password,
+IAM's own calls (token, project lookup) are in `iam.py`, which imports nothing of this module.
 token or signature.
 """
 
@@ -18,14 +18,18 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
 from requests.auth import AuthBase
 
-from pulumi_drs import iam, signing
+from pulumi_drs import signing
 from pulumi_drs.errors import ConfigurationError
 from pulumi_drs.settings import CredentialKind, Settings, credential_kind, where
+
+if TYPE_CHECKING:
+    from pulumi_drs.iam import Transmit
 
 TOKEN_REFRESH_MARGIN_SECONDS = 5 * 60
 FALLBACK_TOKEN_TTL_SECONDS = 60 * 60
@@ -130,7 +134,7 @@ class IamPasswordAuth(DrsAuth):
         password: str,
         domain_name: str,
         project_name: str,
-        transmit: iam.Transmit,
+        transmit: Transmit,
         *,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -176,6 +180,8 @@ class IamPasswordAuth(DrsAuth):
         return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
 
     def _fetch(self) -> tuple[str, float]:
+        from pulumi_drs import iam  # only IAM password users pay for its models (and this one-way import)
+
         request = iam.token_request(self._user_name, self._password, self._domain_name, self._project_name)
         token, expires = iam.fetch_token(self._transmit, self._iam, request, self.secrets())
         now = self._clock()
@@ -191,7 +197,7 @@ _TOKENS_LOCK = threading.Lock()
 provider builds one per call) ask IAM for one token, not one each."""
 
 
-def build_auth(settings: Settings, transmit: iam.Transmit) -> DrsAuth:
+def build_auth(settings: Settings, transmit: Transmit) -> DrsAuth:
     """The strategy for the configured credentials; `transmit` sends IAM token requests (unauthenticated)."""
     kind = credential_kind(settings)
     if kind in (CredentialKind.AKSK, CredentialKind.TEMPORARY_AKSK):

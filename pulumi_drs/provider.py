@@ -81,7 +81,6 @@ class StartedJobBatchProvider(ResourceProvider):
     def configure(self, req: ConfigureRequest) -> None:
         values = {key: req.config.get(key) for key in CONFIG_KEYS}
         _configured[self] = _Configured(ProviderConfig.read(values))
-        _warm_up()
         engine_watch.watch_dynamic_provider()
 
     def _state(self) -> _Configured:
@@ -136,20 +135,6 @@ def _label(props: dict[str, Any]) -> str:
     if isinstance(name, str) and name:
         return name
     return f"batch of {len(job_ids) if isinstance(job_ids, list) else 0} job(s)"
-
-
-def _warm_up() -> None:
-    """Import the DRS client (requests, pydantic, the wire models) in the background: the engine
-    configures the provider before it asks for the first check, and that check's DRS read then finds
-    them imported. An import error is left for the step that needs the client to report."""
-    import threading
-    from contextlib import suppress
-
-    def load() -> None:
-        with suppress(Exception):
-            import pulumi_drs.api.v3.client  # noqa: F401
-
-    threading.Thread(target=load, name="pulumi-drs-warm-up", daemon=True).start()
 
 
 def _say(message: str) -> None:
