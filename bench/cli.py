@@ -139,6 +139,7 @@ def engine_runs(emu: EmulatorProcess, tmp: Path, plan: Plan,
     stacks = {engine_bench.BATCH: batches[jobs]}
     for kind in engine_bench.NOOP_PROVIDERS:
         stacks[kind] = engine_bench.noop_stack(emu, tmp / f"noop-{len(stacks)}", job_ids, kind)
+    stacks.update(engine_bench.native_stacks(emu, tmp / "native", job_ids))
     say(f"3/6 engine overhead: {plan.overhead_rounds} rounds of up and preview over {', '.join(stacks)}")
     overhead = engine_bench.overhead(stacks, jobs, plan.overhead_rounds)
     say("4/6 footprint: state sizes and import time")
@@ -193,6 +194,8 @@ def summarize(record: dict[str, Any]) -> dict[str, Any]:
         "baseline_converge_seconds_by_step": {str(c["transition_seconds"]): c["converge_seconds"] for c in base_runs},
         "poll_cap_seconds": POLL_CAP_SECONDS,
         "up_overhead_ratio": overhead["up_median_ratio"], "preview_overhead_ratio": overhead["preview_median_ratio"],
+        "native_up_overhead_ratio": overhead["native_up_median_ratio"],
+        "native_preview_overhead_ratio": overhead["native_preview_median_ratio"],
         "provider_pickle_bytes": footprint["batch"][0]["provider_pickle_bytes"],
         "state_bytes_per_job": footprint["batch"][-1]["state_bytes_per_job"],
         "import_ms": footprint["imports"]["import_ms"], "import_pulumi_ms": footprint["imports"]["import_pulumi_ms"],
@@ -203,6 +206,8 @@ def summarize(record: dict[str, Any]) -> dict[str, Any]:
             "calls": all(call_goal(r) is not False for r in sections["calls"]),
             "converge": all(converge_goal(c) is not False for c in sections["converge"]),
             "overhead": max(overhead["up_median_ratio"], overhead["preview_median_ratio"]) <= OVERHEAD_GOAL,
+            "native_overhead": max(overhead["native_up_median_ratio"],
+                                   overhead["native_preview_median_ratio"]) <= OVERHEAD_GOAL,
             "scale_linear": all(g["linear"] for g in growth.values()),
         },
         "seconds": record["seconds"],
@@ -276,12 +281,20 @@ def _overhead_table(overhead: dict[str, Any]) -> str:
     body = [[op, _median(seconds[op][engine_bench.BATCH]), _median(seconds[op][engine_bench.NOOP]),
              _median(seconds[op][engine_bench.IMPORTING]), ratios[op]["batch/no-op"], ratios[op]["imports/no-op"],
              ratios[op]["batch/imports"], ratios[op]["batch/no-op"] <= OVERHEAD_GOAL] for op in engine_bench.OPERATIONS]
-    return report.table(
+    dynamic = report.table(
         f"3. Engine overhead: no-change pulumi up/preview of one batch of {overhead['jobs']} jobs against one no-op "
         f"dynamic resource with the same job_ids; {overhead['rounds']} rounds, order rotating; medians "
         f"(goal: batch/no-op <= {OVERHEAD_GOAL})",
         ["operation", "batch s", "no-op s", "no-op+imports s", "batch/no-op", "imports/no-op", "batch/imports",
          "goal"], body)
+    native = [[op, _median(seconds[op][engine_bench.NATIVE]), _median(seconds[op][engine_bench.NATIVE_NOOP]),
+               ratios[op]["native/native no-op"], ratios[op]["native/native no-op"] <= OVERHEAD_GOAL]
+              for op in engine_bench.OPERATIONS]
+    return dynamic + "\n\n" + report.table(
+        "3b. The native front door, in the same rounds: pulumi_drs_native.StartedJobBatch (plugin "
+        "pulumi-resource-drs) against a no-op native resource served by the same plugin server "
+        f"(pulumi-resource-drsnoop); medians (goal: native/no-op <= {OVERHEAD_GOAL})",
+        ["operation", "native batch s", "native no-op s", "native/no-op", "goal"], native)
 
 
 def _median(values: list[float]) -> float:

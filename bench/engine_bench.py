@@ -95,7 +95,10 @@ def _expect(actual: object, wanted: dict[str, int], what: str) -> None:
 
 
 BATCH, NOOP, IMPORTING = "batch", "no-op", "no-op + pulumi_drs imports"
+NATIVE, NATIVE_NOOP = "native batch", "native no-op"
 NOOP_PROVIDERS: dict[str, Callable[[], ResourceProvider]] = {NOOP: NoopProvider, IMPORTING: ImportingNoopProvider}
+FLOORS = {BATCH: NOOP, NATIVE: NATIVE_NOOP}
+"""Each front door's batch, and the no-op resource served the same way it is measured against."""
 OPERATIONS = ("up", "preview")
 
 
@@ -114,11 +117,14 @@ class Overhead:
     def as_dict(self) -> dict[str, Any]:
         ratios = {op: {"batch/no-op": round(self.ratio(op), 3),
                        "imports/no-op": round(self.ratio(op, IMPORTING), 3),
-                       "batch/imports": round(self.ratio(op, BATCH, IMPORTING), 3)} for op in OPERATIONS}
+                       "batch/imports": round(self.ratio(op, BATCH, IMPORTING), 3),
+                       "native/native no-op": round(self.ratio(op, NATIVE, NATIVE_NOOP), 3)} for op in OPERATIONS}
         seconds = {op: {stack: [round(t, 3) for t in times] for stack, times in by_stack.items()}
                    for op, by_stack in self.seconds.items()}
         return {"jobs": self.jobs, "rounds": self.rounds, "up_median_ratio": ratios["up"]["batch/no-op"],
-                "preview_median_ratio": ratios["preview"]["batch/no-op"], "median_ratios": ratios,
+                "preview_median_ratio": ratios["preview"]["batch/no-op"],
+                "native_up_median_ratio": ratios["up"]["native/native no-op"],
+                "native_preview_median_ratio": ratios["preview"]["native/native no-op"], "median_ratios": ratios,
                 "seconds": seconds}
 
 
@@ -127,6 +133,34 @@ def noop_stack(emulator: EmulatorProcess, state_dir: Path, job_ids: list[str], k
     stack = new_stack(emulator, state_dir, noop_program(NOOP_PROVIDERS[kind]), job_ids)
     _expect(stack.up().summary.resource_changes, {"create": 2}, f"{kind} up")
     return stack
+
+
+def native_stacks(emulator: EmulatorProcess, state_dir: Path, job_ids: list[str]) -> dict[str, EngineStack]:
+    """Two stacks through native plugins, served alike: a StartedJobBatch (pulumi_drs_native, the plugin
+    pulumi-resource-drs) and a NoopBatch (pulumi-resource-drsnoop), each over `job_ids`, created."""
+    import pulumi_drs_native
+
+    from bench.native_noop import NoopBatch as NativeNoop
+    from bench.native_noop import plugin_dir
+
+    def batch(args: dict[str, Any]) -> None:
+        made = pulumi_drs_native.StartedJobBatch("batch", job_ids=args["job_ids"])
+        pulumi.export("batch_count", made.count)
+
+    def noop(args: dict[str, Any]) -> None:
+        made = NativeNoop("batch", args["job_ids"])
+        pulumi.export("batch_count", made.count)
+
+    env = stack_env()
+    env["PATH"] = f"{plugin_dir(state_dir / 'plugins')}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}" + \
+        os.environ.get("PATH", "")
+    stacks = {}
+    for name, program in ((NATIVE, batch), (NATIVE_NOOP, noop)):
+        stack = make_stack(state_dir / name.replace(" ", "-"), program, emulator_config(emulator), env=env)
+        stack.program_args["job_ids"] = job_ids
+        _expect(stack.up().summary.resource_changes, {"create": 2}, f"{name} up")
+        stacks[name] = stack
+    return stacks
 
 
 def overhead(stacks: dict[str, EngineStack], jobs: int, rounds: int) -> Overhead:

@@ -26,10 +26,11 @@ MAX_MESSAGE_BYTES = 400 * 1024 * 1024
 """As the Pulumi SDK's own servers allow (a batch of thousands of jobs is a large Struct)."""
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None, provider_class: type[DrsProvider] = DrsProvider) -> None:
+    """Serve until stopped; `provider_class` lets the benchmark serve its no-op floor the same way."""
     args = sys.argv[1:] if argv is None else argv
     address = engine_watch.engine_address(args)
-    provider = DrsProvider(Engine(address))
+    provider = provider_class(Engine(address))
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="drs-step"),
                          options=[("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
                                   ("grpc.max_send_message_length", MAX_MESSAGE_BYTES)])
