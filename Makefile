@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup engine demo test test-pythons lint bench bench-quick mutation sdks
+.PHONY: help setup engine demo test test-pythons lint bench bench-quick mutation sdks sweep
 
 GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 
@@ -13,6 +13,8 @@ help:
 	@echo "make test-pythons - the fast tiers under each of Python 3.10 to 3.13 this machine has (.venvs/)"
 	@echo "make lint   - ruff and mypy --strict"
 	@echo "make bench  - benchmarks (bench/run.py --quick for the short run)"
+	@echo "make sweep  - the whole crash-point sweep: every DRS request of a create, a repair and a destroy killed,"
+	@echo "              both front doors (about 30 min; docs/reliability.md)"
 	@echo "make sdks   - regenerate schema.json and, from it, the committed SDKs in sdk/ (nodejs, python, go;"
 	@echo "              cmd/pulumi-gen-drs: needs Go, npm and the package registries)"
 	@echo "make mutation - mutation testing of the modules that decide what happens to jobs (about 40 min;"
@@ -50,3 +52,6 @@ sdks: setup
 	.venv/bin/python -m pulumi_drs.native.schema > schema.json.tmp || { rm -f schema.json.tmp; exit 1; }
 	mv schema.json.tmp schema.json
 	PATH="$(dir $(GO)):$$PATH" $(GO) -C cmd/pulumi-gen-drs run . $(CURDIR)/schema.json $(CURDIR)/sdk
+
+sweep: setup engine
+	.venv/bin/python tests/reliability/run_sweep.py

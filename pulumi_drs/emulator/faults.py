@@ -1,7 +1,8 @@
 """Fault injection: rules that make matching DRS or IAM requests fail, and the connection drop.
 
-A rule matches a request whose path contains `path` (and whose method is `method`, if given) and is
-used `times` times (0: until cleared). Modes: `status` answers that HTTP status with a DRS error body
+A rule matches a request whose path contains `path` (and whose method is `method`, if given), lets the
+first `skip` matching requests through untouched (a crash-point sweep holds the k-th request of an
+operation), and is used `times` times (0: until cleared). Modes: `status` answers that HTTP status with a DRS error body
 without doing the work; `status_after` does the work, then answers that status and error body instead
 (a gateway timeout after the backend acted); `drop_before` closes the connection without doing the
 work; `drop_after` does the work, then closes the connection without answering; `delay` waits, then
@@ -42,6 +43,8 @@ class FaultSpec(BaseModel):
     delay_seconds: float = Field(default=0.0, ge=0)
     times: int = Field(default=1, ge=0)
     """How many matching requests the rule affects; 0 means every one until cleared."""
+    skip: int = Field(default=0, ge=0)
+    """Matching requests let through untouched before the rule starts to act."""
 
     def matches(self, method: str, path: str) -> bool:
         return self.path in path and (self.method is None or self.method.upper() == method.upper())
@@ -56,6 +59,8 @@ class FaultSpec(BaseModel):
 class FaultRegistry:
     def __init__(self) -> None:
         self._rules: list[tuple[FaultSpec, int]] = []
+        self._skipped: dict[int, int] = {}
+        """Per rule (by id of its spec), the matching requests let through so far."""
         self._lock = threading.Lock()
 
     def add(self, spec: FaultSpec) -> dict[str, Any]:
@@ -66,18 +71,24 @@ class FaultRegistry:
     def clear(self) -> None:
         with self._lock:
             self._rules.clear()
+            self._skipped.clear()
 
     def active(self) -> list[dict[str, Any]]:
         with self._lock:
-            return [{**spec.model_dump(), "remaining": left} for spec, left in self._rules]
+            return [{**spec.model_dump(), "remaining": left, "skipped": self._skipped.get(id(spec), 0)}
+                    for spec, left in self._rules]
 
     def take(self, method: str, path: str) -> FaultSpec | None:
         """The first rule matching the request, used up by one."""
         with self._lock:
             for index, (spec, left) in enumerate(self._rules):
                 if spec.matches(method, path):
+                    if self._skipped.get(id(spec), 0) < spec.skip:
+                        self._skipped[id(spec)] = self._skipped.get(id(spec), 0) + 1
+                        return None
                     if left == 1:
                         del self._rules[index]
+                        self._skipped.pop(id(spec), None)
                     elif left > 1:
                         self._rules[index] = (spec, left - 1)
                     return spec

@@ -76,6 +76,37 @@ class RecordingEngine(engine_pb2_grpc.EngineServicer):  # type: ignore[misc]
         self._server.stop(0).wait()
 
 
+class InProcessPlugin:
+    """The plugin's servicer served from this process (so mutation testing reaches its code), told of
+    `engine` by the Handshake as the engine tells it; use as a context manager."""
+
+    def __init__(self, engine: RecordingEngine) -> None:
+        from pulumi_drs.native.engine import Engine
+        from pulumi_drs.native.server import DrsProvider
+
+        self.engine = engine
+        self.provider = DrsProvider(Engine())
+        self._server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
+        provider_pb2_grpc.add_ResourceProviderServicer_to_server(self.provider, self._server)
+        self.port = self._server.add_insecure_port("127.0.0.1:0")
+        self.stub: provider_pb2_grpc.ResourceProviderStub
+
+    def __enter__(self) -> InProcessPlugin:
+        self._server.start()
+        self._channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
+        self.stub = provider_pb2_grpc.ResourceProviderStub(self._channel)
+        self.stub.Handshake(provider_pb2.ProviderHandshakeRequest(engine_address=self.engine.address))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._channel.close()
+        self._server.stop(0).wait()
+
+    def configure(self, **config: Any) -> None:
+        self.stub.Configure(provider_pb2.ConfigureRequest(args=struct(config), acceptSecrets=True,
+                                                          acceptResources=True))
+
+
 class NativePlugin:
     """A `pulumi-resource-drs` process started with `engine`'s address; use as a context manager."""
 

@@ -131,3 +131,13 @@ def test_status_after_fault_answers_the_status_and_code_it_names(drs: SignedDrs,
     assert (response.status_code, response.json()["error_code"]) == (504, "APIGW.0201")
     assert response.headers["Retry-After"] == "1"
     assert manual.get_job(job)["terminate_count"] == 1
+
+
+def test_a_fault_with_skip_lets_that_many_matching_requests_through_first(drs: SignedDrs,
+                                                                          manual: EmulatorAdmin) -> None:
+    manual.add_fault("/jobs", "status", status=500, skip=2)
+
+    codes = [drs.status(["x"]).status_code for _ in range(4)]
+
+    assert codes == [200, 200, 500, 200]
+    assert manual.requests_log()[2]["fault"] == "status"

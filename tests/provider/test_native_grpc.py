@@ -18,7 +18,16 @@ from pulumi.output import Unknown
 from pulumi.runtime.proto import provider_pb2
 
 from drs_testing.e2e import AK, PROJECT_ID, SK, calls, start_counts
-from drs_testing.native_plugin import URN, NativePlugin, RecordingEngine, in_thread, plain, secret, struct
+from drs_testing.native_plugin import (
+    URN,
+    InProcessPlugin,
+    NativePlugin,
+    RecordingEngine,
+    in_thread,
+    plain,
+    secret,
+    struct,
+)
 from drs_testing.provider_steps import new_jobs
 from pulumi_drs.emulator import EmulatorAdmin, EmulatorProcess
 from pulumi_drs.native.schema import schema
@@ -35,27 +44,43 @@ def engine() -> Iterator[RecordingEngine]:
 
 
 @pytest.fixture
-def plugin(engine: RecordingEngine, emulator: EmulatorProcess) -> Iterator[NativePlugin]:
+def plugin(engine: RecordingEngine, emulator: EmulatorProcess, monkeypatch: pytest.MonkeyPatch
+           ) -> Iterator[InProcessPlugin]:
+    """The servicer in this process (mutation testing reaches it); the console script is tested below."""
+    for name, value in FAST.items():
+        monkeypatch.setenv(name, value)
+    with InProcessPlugin(engine) as p:
+        p.configure(endpoint=emulator.url, projectId=PROJECT_ID, accessKey=AK, secretKey=secret(SK))
+        yield p
+
+
+@pytest.fixture
+def process(engine: RecordingEngine, emulator: EmulatorProcess) -> Iterator[NativePlugin]:
+    """`pulumi-resource-drs`, the console script, as the engine starts it."""
     with NativePlugin(engine, env=FAST) as p:
         p.configure(endpoint=emulator.url, projectId=PROJECT_ID, accessKey=AK, secretKey=secret(SK))
         yield p
 
 
-def check(plugin: NativePlugin, news: dict[str, Any], olds: dict[str, Any] | None = None) -> Any:
+Plugin = InProcessPlugin | NativePlugin
+
+
+def check(plugin: Plugin, news: dict[str, Any], olds: dict[str, Any] | None = None) -> Any:
     return plugin.stub.Check(provider_pb2.CheckRequest(urn=URN, olds=struct(olds or {}), news=struct(news)))
 
 
-def create(plugin: NativePlugin, props: dict[str, Any], **kw: Any) -> Any:
+def create(plugin: Plugin, props: dict[str, Any], **kw: Any) -> Any:
     return plugin.stub.Create(provider_pb2.CreateRequest(urn=URN, properties=struct(props), **kw))
 
 
-def test_the_schema_served_is_the_one_derived_from_the_code(plugin: NativePlugin) -> None:
-    served = plugin.stub.GetSchema(provider_pb2.GetSchemaRequest(version=0))
+def test_the_console_script_serves_the_schema_derived_from_the_code(process: NativePlugin) -> None:
+    served = process.stub.GetSchema(provider_pb2.GetSchemaRequest(version=0))
     assert json.loads(served.schema) == schema()
+    assert process.stub.GetPluginInfo(provider_pb2.google_dot_protobuf_dot_empty__pb2.Empty()).version == "0.3.0"
 
 
 def test_check_takes_and_returns_pulumi_names_and_names_the_property_of_each_failure(
-        plugin: NativePlugin, admin: EmulatorAdmin) -> None:
+        plugin: InProcessPlugin, admin: EmulatorAdmin) -> None:
     job = new_jobs(admin)[0]
     ok = check(plugin, {"jobIds": [job], "stopOnDelete": True, "startTime": "2099-01-01T00:00:00Z"})
     assert list(ok.failures) == []
@@ -71,7 +96,7 @@ def test_check_takes_and_returns_pulumi_names_and_names_the_property_of_each_fai
 
 
 def test_a_preview_create_sends_nothing_to_drs_and_leaves_what_it_will_read_unknown(
-        plugin: NativePlugin, admin: EmulatorAdmin) -> None:
+        plugin: InProcessPlugin, admin: EmulatorAdmin) -> None:
     job = new_jobs(admin)[0]
     admin.clear_requests()
     planned = create(plugin, {"jobIds": [job], "wait": "accepted"}, preview=True)
@@ -83,7 +108,7 @@ def test_a_preview_create_sends_nothing_to_drs_and_leaves_what_it_will_read_unkn
 
 
 def test_create_records_pulumi_names_down_to_each_result_and_keeps_a_secret_input_secret(
-        plugin: NativePlugin, admin: EmulatorAdmin) -> None:
+        plugin: InProcessPlugin, admin: EmulatorAdmin) -> None:
     job = new_jobs(admin)[0]
     admin.add_fault("batch-starting", "drop_after")
     made = create(plugin, {"jobIds": secret([job]), "wait": "incremental"})
@@ -95,7 +120,7 @@ def test_create_records_pulumi_names_down_to_each_result_and_keeps_a_secret_inpu
     assert start_counts(admin, [job]) == {job: 1}
 
 
-def test_diff_names_the_changed_inputs_and_the_drift_for_the_detailed_diff(plugin: NativePlugin,
+def test_diff_names_the_changed_inputs_and_the_drift_for_the_detailed_diff(plugin: InProcessPlugin,
                                                                         admin: EmulatorAdmin) -> None:
     kept, added = new_jobs(admin, 2, status=RUNNING)
     recorded = {"jobIds": [kept], "jobStatuses": {kept: RUNNING}, "results": [], "count": 1.0}
@@ -111,7 +136,7 @@ def test_diff_names_the_changed_inputs_and_the_drift_for_the_detailed_diff(plugi
 
 
 def test_provider_settings_are_checked_by_name_and_a_change_never_replaces_the_provider(
-        plugin: NativePlugin) -> None:
+        plugin: InProcessPlugin) -> None:
     checked = plugin.stub.CheckConfig(provider_pb2.CheckRequest(urn="urn:p", olds=struct({}), news=struct(
         {"endpoint": "ftp://nowhere", "version": "0.3.0"})))
     assert [(f.property, "is not an http(s) URL" in f.reason) for f in checked.failures] == [("endpoint", True)]
@@ -126,7 +151,7 @@ def test_provider_settings_are_checked_by_name_and_a_change_never_replaces_the_p
 
 
 def test_a_wait_shows_on_the_row_and_one_kept_line_at_its_start_and_end(
-        plugin: NativePlugin, admin: EmulatorAdmin, engine: RecordingEngine) -> None:
+        plugin: InProcessPlugin, admin: EmulatorAdmin, engine: RecordingEngine) -> None:
     admin.settings(reads_per_step=3)
     job = new_jobs(admin)[0]
     create(plugin, {"jobIds": [job], "wait": "incremental"})
@@ -139,7 +164,7 @@ def test_a_wait_shows_on_the_row_and_one_kept_line_at_its_start_and_end(
     assert live[-1] == ""  # the row's status is cleared once the wait is over
 
 
-def test_cancel_ends_a_wait_and_nothing_more_is_sent(plugin: NativePlugin, admin: EmulatorAdmin) -> None:
+def test_cancel_ends_a_wait_and_nothing_more_is_sent(plugin: InProcessPlugin, admin: EmulatorAdmin) -> None:
     admin.settings(hold_statuses=["STARTJOBING"])
     job = new_jobs(admin)[0]
     thread, out = in_thread(create, plugin, {"jobIds": [job]})
@@ -156,19 +181,19 @@ def test_cancel_ends_a_wait_and_nothing_more_is_sent(plugin: NativePlugin, admin
 
 
 def test_a_plugin_whose_engine_is_gone_exits_and_sends_nothing_more(
-        plugin: NativePlugin, admin: EmulatorAdmin, engine: RecordingEngine) -> None:
+        process: NativePlugin, admin: EmulatorAdmin, engine: RecordingEngine) -> None:
     admin.settings(hold_statuses=["STARTJOBING"])
     job = new_jobs(admin)[0]
-    in_thread(create, plugin, {"jobIds": [job]})
+    in_thread(create, process, {"jobIds": [job]})
     _wait_until(lambda: calls(admin, "batch-status"))
     engine.stop()
-    assert plugin.exited_within(5.0) == 75
+    assert process.exited_within(5.0) == 75
     count = len(admin.requests_log())
     admin.settings(hold_statuses=[])
     admin.set_status(job, "PAUSING")  # what a live converge loop would resume
     time.sleep(1.0)
     assert len(admin.requests_log()) == count
-    assert "the engine that started this provider is gone" in plugin.proc.stderr.read().decode()  # type: ignore[union-attr]
+    assert "the engine that started this provider is gone" in process.proc.stderr.read().decode()  # type: ignore[union-attr]
 
 
 def _wait_until(condition: Any, timeout: float = 20.0) -> None:
@@ -180,7 +205,7 @@ def _wait_until(condition: Any, timeout: float = 20.0) -> None:
 
 
 def test_an_import_reads_the_jobs_its_id_names_and_fails_naming_one_drs_does_not_know(
-        plugin: NativePlugin, admin: EmulatorAdmin) -> None:
+        plugin: InProcessPlugin, admin: EmulatorAdmin) -> None:
     running = new_jobs(admin, status=RUNNING)[0]
     ghost = "77777777-0000-4000-8000-0000000jb101"
     read = plugin.stub.Read(provider_pb2.ReadRequest(id=running, urn=URN))
