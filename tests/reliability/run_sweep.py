@@ -39,14 +39,15 @@ def main() -> int:
                         started = time.monotonic()
                         point = Point(door, name, k, kind)
                         try:
-                            crash_at(DOORS[door](Path(tmp) / f"{door}-{name}-{kind}-{k}", emu), fresh(emu.admin),
-                                     op, k, kind)
+                            fresh_door = DOORS[door](Path(tmp) / f"{door}-{name}-{kind}-{k}", emu)
+                            point.killed = crash_at(fresh_door, fresh(emu.admin), op, k, kind)
                         except Exception as exc:
                             print(f"BROKEN at {door} {name} k={k} ({kind}): {exc}", flush=True)
                             return 1
                         point.seconds = round(time.monotonic() - started, 1)
                         points.append(point)
-                        print(f"  k={k:2d} {kind:5s} ok ({point.seconds:.0f} s)", flush=True)
+                        how = "ok" if point.killed else "ok (the run ended before this request)"
+                        print(f"  k={k:2d} {kind:5s} {how} ({point.seconds:.0f} s)", flush=True)
     print(report(points, counts, args.out))
     return 0
 

@@ -56,8 +56,8 @@ class Door(Protocol):
 
     def run(self, action: str, batch: dict[str, Any]) -> None: ...
 
-    def start(self, action: str, batch: dict[str, Any]) -> int:
-        """The operation in a new process session; its session (and process group) ID."""
+    def start(self, action: str, batch: dict[str, Any]) -> subprocess.Popen[Any]:
+        """The operation in a new process session (its pid is the session and process group ID)."""
         ...
 
     def recover(self, action: str, batch: dict[str, Any]) -> None: ...
@@ -77,7 +77,6 @@ class Dynamic:
     emulator: EmulatorProcess
     name: str = "dynamic"
     _stack: EngineStack | None = None
-    _child: Any = None
 
     def _batches(self, batch: dict[str, Any]) -> dict[str, Any]:
         return {"orders": {"job_ids": batch["job_ids"], "wait": "incremental", "stop_on_delete": True}}
@@ -91,10 +90,10 @@ class Dynamic:
     def run(self, action: str, batch: dict[str, Any]) -> None:
         getattr(self.stack(batch), action)()
 
-    def start(self, action: str, batch: dict[str, Any]) -> int:
+    def start(self, action: str, batch: dict[str, Any]) -> subprocess.Popen[Any]:
         self.stack(batch)
-        self._child = start_child(self.state_dir, action, emulator_config(self.emulator), self._batches(batch), ENV)
-        return int(self._child.process.pid)
+        child = start_child(self.state_dir, action, emulator_config(self.emulator), self._batches(batch), ENV)
+        return child.process
 
     def recover(self, action: str, batch: dict[str, Any]) -> None:
         es = self.stack(batch)
@@ -137,13 +136,13 @@ class Native:
     def run(self, action: str, batch: dict[str, Any]) -> None:
         getattr(self.stack(batch), action)()
 
-    def start(self, action: str, batch: dict[str, Any]) -> int:
+    def start(self, action: str, batch: dict[str, Any]) -> subprocess.Popen[Any]:
         es = self.stack(batch)
         args = ["up", "--yes", "--skip-preview"] if action == "up" else ["destroy", "--yes", "--skip-preview"]
         cli = subprocess.Popen([str(engine_bin() / "pulumi"), *args, "--stack", "dev", "--non-interactive"],
                                cwd=self.project, env=es.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
-        return cli.pid
+        return cli
 
     def recover(self, action: str, batch: dict[str, Any]) -> None:
         es = self.stack(batch)
@@ -229,6 +228,8 @@ class Point:
     k: int
     kind: str
     seconds: float = 0.0
+    killed: bool = True
+    """False: that run ended before its k-th request (its poll count differed), so nothing was killed."""
 
 
 WRITES = ("batch-starting", "batch-retry-task", "batch-jobs", "jobs/action", "jobs/batch-stop")
@@ -248,19 +249,29 @@ def first_write(paths: list[str]) -> int:
     return next(index for index, path in enumerate(paths, 1) if path.endswith(WRITES))
 
 
-def crash_at(door: Door, admin: EmulatorAdmin, operation: Operation, k: int, kind: str) -> None:
-    """Kill the operation at its k-th DRS request, recover, and check every promise."""
+def crash_at(door: Door, admin: EmulatorAdmin, operation: Operation, k: int, kind: str) -> bool:
+    """Kill the operation at its k-th DRS request, recover, and check every promise. False when this run
+    ended before its k-th request (how many status polls a run makes depends on timing): nothing killed,
+    the promises checked all the same."""
     batch = operation.prepare(door, admin)
     admin.clear_requests()
     if kind == "held":
         admin.add_fault(DRS_PATH, "delay", delay_seconds=HELD_SECONDS, skip=k - 1)
-    session = door.start(operation.action, batch)
-    try:
+    run = door.start(operation.action, batch)
+    session = run.pid
+
+    def reached() -> bool:
         if kind == "held":
-            wait_until(lambda: not admin.session.get(f"{admin.url}/faults", timeout=5).json()["faults"], 120,
-                       f"request {k} to be held")
-        else:
-            wait_until(lambda: len(drs_requests(admin)) >= k, 120, f"request {k} to be answered")
+            return not admin.session.get(f"{admin.url}/faults", timeout=5).json()["faults"]
+        return len(drs_requests(admin)) >= k
+
+    try:
+        wait_until(lambda: reached() or run.poll() is not None, 120, f"request {k} to be {kind}")
+        if not reached():
+            admin.clear_faults()
+            door.recover(operation.action, batch)
+            operation.check(door, admin, batch)
+            return False
         os.killpg(session, signal.SIGKILL)
         wait_until(lambda: _providers(session) == [], 10, "the killed run's providers to exit")
     finally:
@@ -270,6 +281,7 @@ def crash_at(door: Door, admin: EmulatorAdmin, operation: Operation, k: int, kin
     admin.clear_faults()
     door.recover(operation.action, batch)
     operation.check(door, admin, batch)
+    return True
 
 
 def _providers(session: int) -> list[int]:
@@ -284,8 +296,10 @@ def report(points: list[Point], counts: Mapping[tuple[str, str], int], path: Pat
     lines = []
     for (door, operation), n in sorted(counts.items()):
         tried = [p for p in points if p.door == door and p.operation == operation]
-        lines.append(f"{door} {operation}: {n} requests, {len(tried)} crash points, promises broken: 0, "
-                     f"{sum(p.seconds for p in tried):.0f} s")
+        killed = [p for p in tried if p.killed]
+        seconds = sum(p.seconds for p in tried)
+        lines.append(f"{door} {operation}: {n} requests, {len(tried)} points ({len(killed)} killed, "
+                     f"{len(tried) - len(killed)} ended first), promises broken: 0, {seconds:.0f} s")
     if path is not None:
         path.write_text(json.dumps({"counts": {f"{d} {o}": n for (d, o), n in counts.items()},
                                     "points": [p.__dict__ for p in points]}, indent=2) + "\n")
