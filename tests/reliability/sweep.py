@@ -69,13 +69,41 @@ class Door(Protocol):
     def no_change(self, batch: dict[str, Any]) -> dict[str, int]: ...
 
 
+class _Stacked:
+    """What both doors do the same way on their stack: recover, read the recorded statuses, preview."""
+
+    statuses_output: str
+    _stack: EngineStack | None
+
+    def stack(self, batch: dict[str, Any]) -> EngineStack:
+        raise NotImplementedError
+
+    def recover(self, action: str, batch: dict[str, Any]) -> None:
+        es = self.stack(batch)
+        es.cli("cancel", "--yes", "--stack", "dev")
+        es.cli("refresh", "--clear-pending-creates", "--yes", "--stack", "dev")
+        getattr(es, action)()
+
+    def statuses(self) -> dict[str, str] | None:
+        assert self._stack is not None
+        outputs = self._stack.stack.outputs()
+        return outputs[self.statuses_output].value if self.statuses_output in outputs else None
+
+    def no_change(self, batch: dict[str, Any]) -> dict[str, int]:
+        return dict(self.stack(batch).preview().change_summary)
+
+    def run(self, action: str, batch: dict[str, Any]) -> None:
+        getattr(self.stack(batch), action)()
+
+
 @dataclass
-class Dynamic:
+class Dynamic(_Stacked):
     """pulumi_drs.StartedJobBatch through the Automation API (the killable run in deploy_child.py)."""
 
     state_dir: Path
     emulator: EmulatorProcess
     name: str = "dynamic"
+    statuses_output: str = "orders_statuses"
     _stack: EngineStack | None = None
 
     def _batches(self, batch: dict[str, Any]) -> dict[str, Any]:
@@ -87,36 +115,20 @@ class Dynamic:
         self._stack.program_args["batches"] = self._batches(batch)
         return self._stack
 
-    def run(self, action: str, batch: dict[str, Any]) -> None:
-        getattr(self.stack(batch), action)()
-
     def start(self, action: str, batch: dict[str, Any]) -> subprocess.Popen[Any]:
         self.stack(batch)
         child = start_child(self.state_dir, action, emulator_config(self.emulator), self._batches(batch), ENV)
         return child.process
 
-    def recover(self, action: str, batch: dict[str, Any]) -> None:
-        es = self.stack(batch)
-        es.cli("cancel", "--yes", "--stack", "dev")
-        es.cli("refresh", "--clear-pending-creates", "--yes", "--stack", "dev")
-        getattr(es, action)()
-
-    def statuses(self) -> dict[str, str] | None:
-        assert self._stack is not None
-        outputs = self._stack.stack.outputs()
-        return outputs["orders_statuses"].value if "orders_statuses" in outputs else None
-
-    def no_change(self, batch: dict[str, Any]) -> dict[str, int]:
-        return dict(self.stack(batch).preview().change_summary)
-
 
 @dataclass
-class Native:
+class Native(_Stacked):
     """drs:index:StartedJobBatch from a YAML project, through the CLI (the killable run a subprocess)."""
 
     state_dir: Path
     emulator: EmulatorProcess
     name: str = "native"
+    statuses_output: str = "statuses"
     _stack: EngineStack | None = None
     project: Path = field(init=False)
 
@@ -133,9 +145,6 @@ class Native:
             self._stack = project_stack(self.project, self.state_dir / "state", emulator_config(self.emulator), env=ENV)
         return self._stack
 
-    def run(self, action: str, batch: dict[str, Any]) -> None:
-        getattr(self.stack(batch), action)()
-
     def start(self, action: str, batch: dict[str, Any]) -> subprocess.Popen[Any]:
         es = self.stack(batch)
         args = ["up", "--yes", "--skip-preview"] if action == "up" else ["destroy", "--yes", "--skip-preview"]
@@ -143,20 +152,6 @@ class Native:
                                cwd=self.project, env=es.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
         return cli
-
-    def recover(self, action: str, batch: dict[str, Any]) -> None:
-        es = self.stack(batch)
-        es.cli("cancel", "--yes", "--stack", "dev")
-        es.cli("refresh", "--clear-pending-creates", "--yes", "--stack", "dev")
-        getattr(es, action)()
-
-    def statuses(self) -> dict[str, str] | None:
-        assert self._stack is not None
-        outputs = self._stack.stack.outputs()
-        return outputs["statuses"].value if "statuses" in outputs else None
-
-    def no_change(self, batch: dict[str, Any]) -> dict[str, int]:
-        return dict(self.stack(batch).preview().change_summary)
 
 
 DOORS: dict[str, Callable[[Path, EmulatorProcess], Door]] = {"dynamic": Dynamic, "native": Native}
