@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import grpc
@@ -17,7 +16,7 @@ import pytest
 from pulumi.output import Unknown
 from pulumi.runtime.proto import provider_pb2
 
-from drs_testing.e2e import AK, PROJECT_ID, SK, calls, start_counts
+from drs_testing.e2e import calls, start_counts
 from drs_testing.native_plugin import (
     URN,
     InProcessPlugin,
@@ -29,37 +28,10 @@ from drs_testing.native_plugin import (
     struct,
 )
 from drs_testing.provider_steps import new_jobs
-from pulumi_drs.emulator import EmulatorAdmin, EmulatorProcess
+from pulumi_drs.emulator import EmulatorAdmin
 from pulumi_drs.native.schema import schema
 
 RUNNING = "INCRE_TRANSFER_STARTED"
-FAST = {"PULUMI_DRS_POLL_INTERVAL_MAX": "0.05", "PULUMI_DRS_BACKOFF_FACTOR": "0.01", "PULUMI_DRS_MAX_RETRIES": "1"}
-
-
-@pytest.fixture
-def engine() -> Iterator[RecordingEngine]:
-    recording = RecordingEngine()
-    yield recording
-    recording.stop()
-
-
-@pytest.fixture
-def plugin(engine: RecordingEngine, emulator: EmulatorProcess, monkeypatch: pytest.MonkeyPatch
-           ) -> Iterator[InProcessPlugin]:
-    """The servicer in this process (mutation testing reaches it); the console script is tested below."""
-    for name, value in FAST.items():
-        monkeypatch.setenv(name, value)
-    with InProcessPlugin(engine) as p:
-        p.configure(endpoint=emulator.url, projectId=PROJECT_ID, accessKey=AK, secretKey=secret(SK))
-        yield p
-
-
-@pytest.fixture
-def process(engine: RecordingEngine, emulator: EmulatorProcess) -> Iterator[NativePlugin]:
-    """`pulumi-resource-drs`, the console script, as the engine starts it."""
-    with NativePlugin(engine, env=FAST) as p:
-        p.configure(endpoint=emulator.url, projectId=PROJECT_ID, accessKey=AK, secretKey=secret(SK))
-        yield p
 
 
 Plugin = InProcessPlugin | NativePlugin

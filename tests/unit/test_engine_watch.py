@@ -69,3 +69,76 @@ def test_a_new_parent_is_a_dead_engine_even_while_its_address_answers(
 def test_no_address_watches_nothing() -> None:
     assert engine_watch.watch(None) is None
     assert engine_watch.watch_dynamic_provider() is None  # not a `python -m pulumi.dynamic` process
+
+
+def test_a_flag_after_the_address_does_not_hide_it() -> None:
+    assert engine_watch.engine_address(["127.0.0.1:5", "--logflow"]) == "127.0.0.1:5"
+
+
+def test_the_watch_runs_in_a_named_daemon_thread_and_says_why_it_exits(
+        engine: tuple[subprocess.Popen[str], str], capsys: pytest.CaptureFixture[str]) -> None:
+    proc, address = engine
+    exits = Exits()
+    thread = engine_watch.watch(address, interval=0.05, exit=exits)
+    assert thread is not None and thread.daemon and thread.name == "pulumi-drs-engine-watch"
+    proc.kill()
+    assert exits.done.wait(5)
+    assert capsys.readouterr().err == (
+        f"pulumi-drs: the engine that started this provider is gone (nothing listens at the engine's address "
+        f"{address} any more): exiting without sending anything more to DRS\n")
+
+
+def test_a_broken_stderr_does_not_keep_the_process_from_exiting(
+        engine: tuple[subprocess.Popen[str], str], monkeypatch: pytest.MonkeyPatch) -> None:
+    class Broken:
+        def write(self, _text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self) -> None:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    proc, address = engine
+    monkeypatch.setattr(sys, "stderr", Broken())
+    exits = Exits()
+    engine_watch.watch(address, interval=0.05, exit=exits)
+    proc.kill()
+    assert exits.done.wait(5) and exits.codes == [engine_watch.EXIT_CODE]
+
+
+def test_a_parent_that_exits_while_the_engine_still_answers_is_noticed_within_an_interval(
+        engine: tuple[subprocess.Popen[str], str], monkeypatch: pytest.MonkeyPatch) -> None:
+    _proc, address = engine
+    exits = Exits()
+    parent = os.getppid()
+    engine_watch.watch(address, parent_pid=parent, interval=0.05, exit=exits)
+    assert not exits.done.wait(0.3)
+    monkeypatch.setattr(os, "getppid", lambda: parent + 1)  # re-parented, as to init when the CLI dies
+    assert exits.done.wait(2)
+
+
+def test_an_ipv6_engine_address_is_watched(capsys: pytest.CaptureFixture[str]) -> None:
+    listener = subprocess.Popen([sys.executable, "-c", LISTENER.replace("socket.socket()",
+                                                                        "socket.socket(socket.AF_INET6)")
+                                 .replace("'127.0.0.1'", "'::1'")], stdout=subprocess.PIPE, text=True)
+    assert listener.stdout is not None
+    address = f"[::1]:{listener.stdout.readline().strip()}"
+    exits = Exits()
+    engine_watch.watch(address, interval=0.05, exit=exits)
+    assert not exits.done.wait(0.3)  # connected: the address was read right
+    listener.kill()
+    listener.wait(10)
+    assert exits.done.wait(5) and address in capsys.readouterr().err
+
+
+def test_a_dynamic_provider_process_watches_the_address_it_was_started_with(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.machinery
+    import types
+
+    watched: list[str | None] = []
+    monkeypatch.setattr(engine_watch, "watch", lambda address, **_kw: watched.append(address))  # never exits pytest
+    main = types.ModuleType("__main__")
+    main.__spec__ = importlib.machinery.ModuleSpec("pulumi.dynamic.__main__", None)
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    monkeypatch.setattr(sys, "argv", ["/x/pulumi/dynamic/__main__.py", "127.0.0.1:4321"])
+    engine_watch.watch_dynamic_provider()
+    assert watched == ["127.0.0.1:4321"]

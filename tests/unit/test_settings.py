@@ -206,3 +206,19 @@ def test_a_region_the_sdk_does_not_know_needs_an_endpoint() -> None:
     with_endpoint = Settings.resolve(explicit={"region": "xx-nowhere-9"}, config={"drs:endpoint": "https://d.x"},
                                      env={})
     assert with_endpoint.endpoint == "https://d.x"
+
+
+def test_missing_credentials_are_said_with_every_way_to_give_them_and_what_is_set() -> None:
+    none = Settings(endpoint="https://drs.example")
+    with pytest.raises(ConfigurationError) as err:
+        credential_kind(none)
+    assert str(err.value) == (
+        "No complete Huawei Cloud credentials for DRS. Provide one of:\n"
+        "  - AK/SK: drs:accessKey/HW_ACCESS_KEY/HUAWEICLOUD_SDK_AK and drs:secretKey/HW_SECRET_KEY/HUAWEICLOUD_SDK_SK\n"
+        "  - temporary AK/SK: the above and drs:securityToken/HW_SECURITY_TOKEN/HUAWEICLOUD_SDK_SECURITY_TOKEN\n"
+        "  - an IAM token: drs:authToken/HW_AUTH_TOKEN\n"
+        "  - an IAM user: drs:userName/HW_USER_NAME, drs:password/HW_PASSWORD and drs:domainName/HW_DOMAIN_NAME\n"
+        "Values are read from explicit arguments, then Pulumi config, then the environment. None is set.")
+    with pytest.raises(ConfigurationError) as partial:
+        credential_kind(Settings(access_key="AK", user_name="u"))
+    assert str(partial.value).endswith(" Only drs:accessKey, drs:userName is set.")
