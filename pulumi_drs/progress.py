@@ -32,7 +32,7 @@ class ProgressLines:
         now = self._clock()
         first = self._last_line_at is None
         changed = counted != self._last_shape and elapsed >= QUIET_SECONDS
-        due = not first and now - (self._last_line_at or now) >= HEARTBEAT_SECONDS
+        due = self._last_line_at is not None and now - self._last_line_at >= HEARTBEAT_SECONDS
         done = not pending and elapsed >= QUIET_SECONDS
         if first or changed or due or done:
             self._print(line(self.batch, self.goal, len(statuses), counted, elapsed, left))
