@@ -215,3 +215,56 @@ def test_a_start_without_a_time_starts_now_in_either_form(
     if form == "async":
         admin.step([job])  # the start under way, into STARTJOBING
     assert (admin.get_job(job)["status"], admin.get_job(job)["scheduled_start"]) == ("STARTJOBING", None)
+
+
+# --- reads beyond statuses, and ends ----------------------------------------------------------------
+
+
+def test_details_come_from_the_job_list_and_for_dr_and_unknown_jobs_from_show_job_detail(
+        emulator: EmulatorProcess, admin: EmulatorAdmin) -> None:
+    plain, parent = new_jobs(admin, 2)
+    child = new_jobs(admin, 1, parent_id=parent)[0]
+    forward = new_jobs(admin, 1)[0]
+    backward = admin.create_jobs([{"forward_job_id": forward}])[0]["id"]
+    client = client_for(emulator)
+    try:
+        details = client.read_details([plain, parent, backward, GHOST])
+    finally:
+        client.close()
+    assert (details[plain].task_type, details[plain].subtasks, details[plain].multi_write) == (
+        admin.get_job(plain)["task_type"], (), False)
+    assert details[parent].subtasks == (child,)
+    assert details[backward].multi_write is True and details[backward].db_use_type == "cloudDataGuard"
+    assert (details[GHOST].error_code, details[GHOST].status) == ("DRS.10000010", None)
+    shown = [r["path"].rsplit("/", 1)[1] for r in admin.requests_log() if r["method"] == "GET"
+             and not r["path"].endswith("/jobs")]
+    assert sorted(shown) == sorted([backward, GHOST])  # ShowJobDetail only for the DR job and the unknown one
+
+
+def test_a_job_the_list_does_not_show_is_read_by_show_job_detail(emulator: EmulatorProcess,
+                                                                 admin: EmulatorAdmin) -> None:
+    job = new_jobs(admin, 1, status="INCRE_TRANSFER_STARTED")[0]
+    client = client_for(emulator)
+    try:
+        views = client.read_statuses([job, GHOST])
+    finally:
+        client.close()
+    assert views[job].status == "INCRE_TRANSFER_STARTED"
+    assert (views[GHOST].status, views[GHOST].error_code) == (None, "DRS.10000010")
+
+
+def test_terminate_goes_through_batch_stop_and_a_lost_answer_is_not_sent_again(
+        emulator: EmulatorProcess, admin: EmulatorAdmin) -> None:
+    kept, lost = new_jobs(admin, 2, status="INCRE_TRANSFER_STARTED")
+    admin.add_fault("jobs/batch-stop", "drop_after")
+    client = client_for(emulator)
+    try:
+        outcomes = client.act(Act.TERMINATE, [kept, lost])
+        lags = client.read_lags([kept])
+    finally:
+        client.close()
+    assert {j: o.accepted for j, o in outcomes.items()} == {kept: True, lost: True}
+    assert all(o.inferred for o in outcomes.values())  # the answer was lost: DRS's statuses tell
+    assert [r["fault"] for r in calls(admin, "jobs/batch-stop")] == ["drop_after"]
+    assert {admin.get_job(j)["terminate_count"] for j in (kept, lost)} == {1}
+    assert lags[kept].rpo_seconds is not None  # from v3's batch-rpo-and-rto

@@ -304,3 +304,9 @@ def test_iam_times_are_read_as_utc_on_every_supported_python(monkeypatch: pytest
     if python == "3.10":
         monkeypatch.setattr(iam, "datetime", Py310Datetime)
     assert iam.parse_time(text) == pytest.approx(epoch, abs=1e-6)
+
+
+def test_a_token_strategy_shows_no_token() -> None:
+    from pulumi_drs.auth import TokenAuth
+
+    assert repr(TokenAuth(RAW_TOKEN)) == "TokenAuth()" and RAW_TOKEN not in str(TokenAuth(RAW_TOKEN))

@@ -6,6 +6,8 @@ import json
 from dataclasses import fields
 from pathlib import Path
 
+import pytest
+
 from pulumi_drs.inputs import BatchInputs
 from pulumi_drs.native.props import pulumi_names
 from pulumi_drs.native.schema import NAMES, RESOURCE, schema
@@ -44,3 +46,12 @@ def test_messages_speak_pulumi_names_at_the_native_edge() -> None:
         "set stopOnDelete=True; leave startTime out; jobIds and forwardJobIds")
     assert pulumi_names("jobs_by_id and my_job_ids stay") == "jobs_by_id and my_job_ids stay"
     assert NAMES["job_statuses"] == "jobStatuses"
+
+
+def test_the_module_prints_the_schema_make_sdks_commits(capsys: pytest.CaptureFixture[str]) -> None:
+    from pulumi_drs.native import schema as module
+
+    module.main()
+    printed = capsys.readouterr().out
+    assert json.loads(printed) == schema() and printed.endswith("}\n")
+    assert printed == (REPO / "schema.json").read_text()

@@ -222,3 +222,10 @@ def test_missing_credentials_are_said_with_every_way_to_give_them_and_what_is_se
     with pytest.raises(ConfigurationError) as partial:
         credential_kind(Settings(access_key="AK", user_name="u"))
     assert str(partial.value).endswith(" Only drs:accessKey, drs:userName is set.")
+
+
+def test_a_provider_config_shows_its_keys_never_its_values() -> None:
+    from pulumi_drs.settings import ProviderConfig
+
+    config = ProviderConfig.read({"drs:secretKey": "S3CRET", "drs:region": "cn-north-4", "drs:endpoint": ""})
+    assert repr(config) == "ProviderConfig(keys=['drs:region', 'drs:secretKey'])"
