@@ -83,8 +83,6 @@ class Context:
     config: ProviderConfig
     """The provider's settings, as its Configure resolved them (a resource's own inputs override them)."""
     memo: CheckMemo
-    label: str
-    """How lines and errors name the batch."""
     say: Callable[[str], None]
     """A line the user keeps, about this batch."""
     progress: Callable[[str], Report]

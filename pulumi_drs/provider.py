@@ -99,7 +99,7 @@ class StartedJobBatchProvider(ResourceProvider):
 
             return ProgressLines(label, goal)
 
-        return Context(config=state.config, memo=state.memo, label=label, say=say, progress=progress)
+        return Context(config=state.config, memo=state.memo, say=say, progress=progress)
 
     # --- the steps, in the order the engine calls them ----------------------------------------------
 

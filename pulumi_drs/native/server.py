@@ -29,7 +29,7 @@ from pulumi_drs.errors import ConfigurationError, redact
 from pulumi_drs.lifecycle import BatchError, CheckMemo, Context
 from pulumi_drs.native import props
 from pulumi_drs.native.engine import Engine, RowStatus
-from pulumi_drs.native.schema import PACKAGE, RESOURCE, schema
+from pulumi_drs.native.schema import PACKAGE, schema
 from pulumi_drs.settings import ENV_VARS, ProviderConfig, camel, config_key
 
 CONFIG_NAMES = {camel(name): name for name in ENV_VARS}
@@ -162,7 +162,7 @@ class DrsProvider(provider_pb2_grpc.ResourceProviderServicer):
         def progress(goal: str) -> RowStatus:
             return RowStatus(self.engine, urn, goal)
 
-        return Context(config=self.config, memo=self.memo, label=_name_of(urn), say=say, progress=progress,
+        return Context(config=self.config, memo=self.memo, say=say, progress=progress,
                        engine_timeout=timeout or None, sleep=self._sleep)
 
     def _sleep(self, seconds: float) -> None:
@@ -207,9 +207,3 @@ def _settings_failures(values: Mapping[str, Any]) -> list[Any]:
         where = camel(exc.setting) if exc.setting else "region"
         return [provider_pb2.CheckFailure(property=where, reason=redact(str(exc), config.secrets()))]
     return []
-
-
-def _name_of(urn: str) -> str:
-    """The resource's name, the last `::` part of its URN."""
-    return urn.rsplit("::", 1)[-1] if urn else RESOURCE
-

@@ -45,7 +45,7 @@ def ctx(emulator: EmulatorProcess, seen: Seen, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("PULUMI_DRS_POLL_INTERVAL_MAX", "0.05")
     config = ProviderConfig.read({"drs:endpoint": emulator.url, "drs:projectId": PROJECT_ID, "drs:accessKey": AK,
                                   "drs:secretKey": SK})
-    return Context(config=config, memo=CheckMemo(), label="orders", say=seen.said.append, progress=seen.progress)
+    return Context(config=config, memo=CheckMemo(), say=seen.said.append, progress=seen.progress)
 
 
 def recorded(statuses: dict[str, str], **inputs: object) -> dict[str, object]:

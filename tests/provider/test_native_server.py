@@ -17,10 +17,11 @@ from pulumi.runtime.proto import provider_pb2
 from drs_testing.e2e import AK, PROJECT_ID, SK, start_counts
 from drs_testing.native_plugin import URN, InProcessPlugin, RecordingEngine, plain, secret, struct
 from drs_testing.provider_steps import new_jobs
-from pulumi_drs import __version__
+from pulumi_drs import __version__, lifecycle
 from pulumi_drs.emulator import EmulatorAdmin, EmulatorProcess
 from pulumi_drs.native.schema import schema
 from pulumi_drs.native.server import CONFIG_NAMES
+from pulumi_drs.settings import ENV_VARS
 
 RUNNING = "INCRE_TRANSFER_STARTED"
 EMPTY = empty_pb2.Empty()
@@ -55,6 +56,21 @@ def test_check_config_names_an_unknown_setting_with_every_setting_it_takes_and_r
     assert list(unknown.failures) == []  # not checked until every value is known
 
 
+def test_check_config_names_the_setting_at_fault_and_the_region_for_an_endpoint_it_cannot_find(
+        plugin: InProcessPlugin, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+
+    def failures(news: dict[str, Any]) -> list[tuple[str, str]]:
+        checked = plugin.stub.CheckConfig(provider_pb2.CheckRequest(urn="urn:p", news=struct(news)))
+        return [(f.property, f.reason) for f in checked.failures]
+
+    [(where, reason)] = failures({"region": "eu-nowhere-1"})
+    assert where == "region" and reason.startswith("DRS is not known in region 'eu-nowhere-1'")
+    [(where, reason)] = failures({"region": "cn-north-4", "projectId": "not a project"})
+    assert where == "projectId" and "projectId" in reason
+
+
 def test_diff_config_counts_a_removed_setting_and_one_not_yet_known_as_changes(plugin: InProcessPlugin) -> None:
     def diff(olds: dict[str, Any], news: dict[str, Any]) -> Any:
         return plugin.stub.DiffConfig(provider_pb2.DiffRequest(urn="urn:p", olds=struct(olds), news=struct(news)))
@@ -64,6 +80,8 @@ def test_diff_config_counts_a_removed_setting_and_one_not_yet_known_as_changes(p
     removed = diff({"region": "cn-north-4", "endpoint": "https://e"}, {"region": "cn-north-4"})
     assert list(removed.diffs) == ["endpoint"] and removed.hasDetailedDiff
     assert removed.detailedDiff["endpoint"].kind == provider_pb2.PropertyDiff.UPDATE
+    added = diff({"region": "cn-north-4"}, {"region": "cn-north-4", "endpoint": "https://e"})
+    assert list(added.diffs) == ["endpoint"]
     pending = diff({"endpoint": "https://e"}, {"endpoint": rpc.UNKNOWN})
     assert list(pending.diffs) == ["endpoint"] and list(pending.replaces) == []
 
@@ -201,3 +219,50 @@ def test_an_unexpected_failure_keeps_its_traceback_without_a_secret(plugin: InPr
                                                                                   "timeout": {"x": SK}})))
     assert err.value.code() == grpc.StatusCode.UNKNOWN
     assert "Traceback" in err.value.details() and SK not in err.value.details()
+
+
+def test_a_check_line_goes_to_the_batchs_row(plugin: InProcessPlugin, admin: EmulatorAdmin,
+                                             engine: RecordingEngine) -> None:
+    [forward] = new_jobs(admin, status=RUNNING)
+    backward = admin.create_jobs([{"forward_job_id": forward}])[0]["id"]
+    checked = plugin.stub.Check(provider_pb2.CheckRequest(urn=URN, news=struct({"jobIds": [backward]})))
+    assert list(checked.failures) == []
+    [line] = engine.lines
+    assert line.urn == URN and "set forwardJobIds so `pulumi up` waits" in line.message
+
+
+STEP_REQUESTS = {
+    "check": ("Check", provider_pb2.CheckRequest(urn=URN, news=struct({"jobIds": ["j1"]}))),
+    "diff": ("Diff", provider_pb2.DiffRequest(urn=URN, id="x", olds=struct(recorded(["j1"])),
+                                              news=struct({"jobIds": ["j1"]}))),
+    "create": ("Create", provider_pb2.CreateRequest(urn=URN, properties=struct({"jobIds": ["j1"]}))),
+    "read": ("Read", provider_pb2.ReadRequest(id="x", urn=URN, properties=struct(recorded(["j1"])))),
+    "update": ("Update", provider_pb2.UpdateRequest(urn=URN, id="x", olds=struct(recorded(["j1"])),
+                                                    news=struct({"jobIds": ["j1"]}))),
+    "delete": ("Delete", provider_pb2.DeleteRequest(urn=URN, id="x", properties=struct(recorded(["j1"])))),
+}
+
+
+@pytest.mark.parametrize("step", sorted(STEP_REQUESTS))
+def test_every_method_gives_the_engine_its_steps_failure_in_pulumi_names_without_a_secret(
+        plugin: InProcessPlugin, monkeypatch: pytest.MonkeyPatch, step: str) -> None:
+    method, request = STEP_REQUESTS[step]
+
+    def refused(*_args: Any, **_kwargs: Any) -> Any:
+        raise lifecycle.BatchError(f"job j1: DRS refused the stop_on_delete call signed with {SK}")
+
+    monkeypatch.setattr(lifecycle, step, refused)
+    with pytest.raises(grpc.RpcError) as ours:
+        getattr(plugin.stub, method)(request)
+    assert ours.value.code() == grpc.StatusCode.UNKNOWN
+    assert ours.value.details().startswith("job j1: DRS refused the stopOnDelete call signed with ")
+    assert SK not in ours.value.details() and "Traceback" not in ours.value.details()
+
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError(f"a bug holding {SK}")
+
+    monkeypatch.setattr(lifecycle, step, broken)
+    with pytest.raises(grpc.RpcError) as bug:
+        getattr(plugin.stub, method)(request)
+    assert "Traceback" in bug.value.details() and "RuntimeError: a bug holding" in bug.value.details()
+    assert SK not in bug.value.details()

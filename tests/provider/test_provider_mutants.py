@@ -244,6 +244,16 @@ def test_read_by_the_id_of_one_job(prov: StartedJobBatchProvider, admin: Emulato
     assert (result.inputs, result.outs["job_statuses"]) == ({"job_ids": [job]}, {job: RUNNING})
 
 
+def test_read_asks_again_when_drs_leaves_a_job_out_of_one_answer(
+        prov: StartedJobBatchProvider, admin: EmulatorAdmin, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A refresh pauses on the provider's clock before it asks again, as check does."""
+    clock = ScriptedClock().install(monkeypatch)
+    [job] = new_jobs(admin, status=RUNNING)
+    admin.add_fault("batch-status", "status", status=200)  # one answer without the job's item
+    assert prov.read(job, {}).outs["job_statuses"] == {job: RUNNING}
+    assert len(calls(admin, "batch-status")) == 2 and clock.t == 1.0
+
+
 def test_an_id_with_a_comma_is_a_list_of_job_ids_whatever_it_starts_with(prov: StartedJobBatchProvider,
                                                                          admin: EmulatorAdmin) -> None:
     [job] = new_jobs(admin, status=RUNNING)

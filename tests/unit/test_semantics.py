@@ -65,6 +65,17 @@ def test_explain_puts_the_code_the_message_and_the_advice_together() -> None:
     assert explain(None, None) == "no message"
 
 
+def test_explain_without_a_message_gives_what_the_table_says_of_the_code() -> None:
+    fact = CODES["DRS.M01504"]
+    assert explain("DRS.M01504", None) == f"DRS.M01504: {fact.summary.rstrip('.')}. " \
+                                          f"{fact.advice[0].upper()}{fact.advice[1:]}."
+
+
+def test_explain_keeps_a_message_ending_in_a_capital_x() -> None:
+    text = explain("DRS.X99999", "too many jobs for instance type X.")
+    assert text == "DRS.X99999: too many jobs for instance type X"
+
+
 def test_means() -> None:
     assert means("DRS.M05004", Meaning.NOT_FOUND) and means("DRS.M00289", Meaning.NOT_FOUND)
     assert not means("DRS.M01504", Meaning.NOT_FOUND) and not means(None, Meaning.NOT_FOUND)
