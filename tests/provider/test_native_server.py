@@ -142,6 +142,7 @@ def test_lines_name_the_batch_by_its_urn_in_pulumi_names(plugin: InProcessPlugin
     plugin.stub.Delete(provider_pb2.DeleteRequest(urn=URN, id="x", properties=struct(recorded([kept]))))
     assert engine.kept()[-1] == ("removed the batch from the stack; its 1 DRS job(s) keep running (set "
                                  "stopOnDelete: true to terminate them on delete)")
+    assert engine.lines[-1].urn == URN
 
 
 def test_a_preview_update_sends_nothing_and_keeps_secret_inputs_secret(plugin: InProcessPlugin,

@@ -142,3 +142,22 @@ def test_a_dynamic_provider_process_watches_the_address_it_was_started_with(monk
     monkeypatch.setattr(sys, "argv", ["/x/pulumi/dynamic/__main__.py", "127.0.0.1:4321"])
     engine_watch.watch_dynamic_provider()
     assert watched == ["127.0.0.1:4321"]
+
+
+def test_a_passing_connect_error_is_not_taken_for_a_dead_engine_and_the_watch_goes_on(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A connect that times out or fails for another reason is asked again after an interval; only a refusal
+    is proof that the engine is gone."""
+    answers: list[OSError] = [TimeoutError("timed out"), OSError(101, "Network is unreachable"),
+                              ConnectionRefusedError(111, "Connection refused")]
+    timeouts: list[float] = []
+
+    def connect(target: tuple[str, int], timeout: float) -> None:
+        timeouts.append(timeout)
+        raise answers[min(len(timeouts), len(answers)) - 1]
+
+    monkeypatch.setattr(engine_watch.socket, "create_connection", connect)
+    exits = Exits()
+    engine_watch.watch("127.0.0.1:19", interval=0.05, exit=exits)
+    assert exits.done.wait(5) and exits.codes == [engine_watch.EXIT_CODE]
+    assert timeouts == [engine_watch.CONNECT_TIMEOUT_SECONDS] * 3

@@ -69,3 +69,15 @@ def test_a_name_the_schema_does_not_know_is_kept_as_it_is() -> None:
     assert pulumi_name("job_ids") == "jobIds"
     assert pulumi_name("nothing_known") == "nothing_known"
     assert pulumi_names("wait and timeout") == "wait and timeout"
+
+
+def test_a_result_field_the_schema_does_not_know_passes_as_it_is_both_ways() -> None:
+    """A state written by a newer version, or an item DRS added a field to, loses nothing on the way through."""
+    assert from_struct(wire({"results": [{"id": JOB, "queueTime": "t"}]})).props == {
+        "results": [{"id": JOB, "queueTime": "t"}]}
+    assert plain(to_struct({"results": [{"id": JOB, "queue_time": "t"}]})) == {
+        "results": [{"id": JOB, "queue_time": "t"}]}
+
+
+def test_only_results_items_are_renamed() -> None:
+    assert plain(to_struct({"other": [{"error_code": "x"}]})) == {"other": [{"error_code": "x"}]}

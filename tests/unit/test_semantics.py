@@ -7,7 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from pulumi_drs.semantics import CODES, NOT_FOUND, STATUSES, Kind, Meaning, Repair, explain, means, status_fact
+from pulumi_drs.semantics import (
+    CODES,
+    NOT_FOUND,
+    STATUSES,
+    Kind,
+    Meaning,
+    Repair,
+    explain,
+    means,
+    sentence,
+    status_fact,
+)
 
 
 def sdk_statuses() -> set[str]:
@@ -74,6 +85,11 @@ def test_explain_without_a_message_gives_what_the_table_says_of_the_code() -> No
 def test_explain_keeps_a_message_ending_in_a_capital_x() -> None:
     text = explain("DRS.X99999", "too many jobs for instance type X.")
     assert text == "DRS.X99999: too many jobs for instance type X"
+
+
+def test_a_sentence_starts_with_a_capital_and_ends_with_one_full_stop() -> None:
+    assert sentence("resume it in the console") == "Resume it in the console."
+    assert sentence("resume it in the console.") == "Resume it in the console."
 
 
 def test_means() -> None:
