@@ -17,7 +17,7 @@ help:
 	@echo "              both front doors (about 30 min; docs/reliability.md)"
 	@echo "make sdks   - regenerate schema.json and, from it, the committed SDKs in sdk/ (nodejs, python, go;"
 	@echo "              cmd/pulumi-gen-drs: needs Go, npm and the package registries)"
-	@echo "make mutation - mutation testing of the modules that decide what happens to jobs (about 40 min;"
+	@echo "make mutation - mutation testing of the modules that decide what happens to jobs (several hours for all 21;"
 	@echo "                docs/test-strength.md); scripts/mutation 'pulumi_drs.plan.*' for part of it"
 
 setup:
