@@ -51,6 +51,15 @@ def test_the_end_of_a_wait_longer_than_the_quiet_time_is_said() -> None:
         "pulumi-drs: orders: 1/1 job(s) running (5 s elapsed, 55 s left)"]
 
 
+def test_a_wait_with_nothing_pending_from_its_start_says_its_end_from_the_quiet_time_exactly() -> None:
+    """A wait that goes on with every job there (a retry's grace time) still says when it ends."""
+    rounds = Rounds()
+    rounds.round(0, {"a": "FULL_TRANSFER_STARTED"}, [])
+    assert rounds.round(QUIET_SECONDS - 0.5, {"a": "FULL_TRANSFER_STARTED"}, []) == []
+    assert rounds.round(QUIET_SECONDS, {"a": "FULL_TRANSFER_STARTED"}, []) == [
+        "pulumi-drs: orders: 1/1 job(s) running (5 s elapsed, 55 s left)"]
+
+
 def test_a_short_wait_says_one_line() -> None:
     rounds = Rounds()
     rounds.round(0, {"a": "STARTJOBING"}, ["a"])
