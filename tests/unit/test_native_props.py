@@ -81,3 +81,4 @@ def test_a_result_field_the_schema_does_not_know_passes_as_it_is_both_ways() -> 
 
 def test_only_results_items_are_renamed() -> None:
     assert plain(to_struct({"other": [{"error_code": "x"}]})) == {"other": [{"error_code": "x"}]}
+    assert from_struct(wire({"other": [{"errorCode": "x"}]})).props == {"other": [{"errorCode": "x"}]}
