@@ -144,8 +144,9 @@ def test_cancel_ends_a_wait_and_nothing_more_is_sent(plugin: InProcessPlugin, ad
     plugin.stub.Cancel(provider_pb2.google_dot_protobuf_dot_empty__pb2.Empty())
     thread.join(10)
     assert isinstance(out.get("error"), grpc.RpcError)
-    assert "the engine cancelled the operation while it waited: nothing more was sent to DRS" in (
-        out["error"].details())
+    assert out["error"].details() == (
+        "the engine cancelled the operation while it waited: nothing more was sent to DRS. Run `pulumi up` again: "
+        "jobs already started are found, not started twice.")
     count = len(admin.requests_log())
     time.sleep(0.5)  # ten poll intervals of this plugin
     assert len(admin.requests_log()) == count

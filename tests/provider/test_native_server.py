@@ -145,6 +145,16 @@ def test_lines_name_the_batch_by_its_urn_in_pulumi_names(plugin: InProcessPlugin
     assert engine.lines[-1].urn == URN
 
 
+def test_a_preview_create_sends_nothing_and_keeps_secret_inputs_secret(plugin: InProcessPlugin,
+                                                                       admin: EmulatorAdmin) -> None:
+    job = new_jobs(admin)[0]
+    admin.clear_requests()
+    planned = plugin.stub.Create(provider_pb2.CreateRequest(urn=URN, properties=struct({"jobIds": secret([job])}),
+                                                            preview=True))
+    assert admin.requests_log() == [] and start_counts(admin, [job]) == {job: 0}
+    assert plain(planned.properties)["jobIds"] == secret([job])
+
+
 def test_a_preview_update_sends_nothing_and_keeps_secret_inputs_secret(plugin: InProcessPlugin,
                                                                        admin: EmulatorAdmin) -> None:
     job = new_jobs(admin, status="PAUSING")[0]
