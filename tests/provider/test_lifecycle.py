@@ -4,7 +4,7 @@ says and shows, and what it records, where neither door's tests pin it down."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 from pulumi.output import Unknown
@@ -94,3 +94,18 @@ def test_a_batch_id_depends_only_on_its_set_of_jobs_and_never_changes_between_ve
     jobs = ["bbbbbbbb-0000-4000-8000-00000000b101", "aaaaaaaa-0000-4000-8000-00000000a101"]
     assert lifecycle.batch_id(BatchInputs(job_ids=jobs)) == "drsbatch-04e5c5ee7ca7ceb9"
     assert lifecycle.batch_id(BatchInputs(job_ids=jobs[::-1])) == "drsbatch-04e5c5ee7ca7ceb9"
+
+
+def test_check_and_read_pause_between_reads_through_the_doors_sleep_no_longer_than_the_poll_setting(
+        ctx: Context, admin: EmulatorAdmin) -> None:
+    """A pause before asking DRS again goes through the front door's sleep (the native one ends at Cancel)
+    and lasts at most `poll_interval_max` (0.05 s here)."""
+    slept: list[float] = []
+    paced = replace(ctx, sleep=slept.append)
+    [job] = new_jobs(admin, status=RUNNING)
+    admin.add_fault("batch-status", "status", status=200)  # one answer without the job's item
+    assert lifecycle.check(paced, {}, {"job_ids": [job]})[1] == []
+    assert slept == [0.05]
+    admin.add_fault("batch-status", "status", status=200)
+    outs, _inputs = lifecycle.read(paced, job, {})
+    assert outs["job_statuses"] == {job: RUNNING} and slept == [0.05, 0.05]
