@@ -310,3 +310,77 @@ def test_a_token_strategy_shows_no_token() -> None:
     from pulumi_drs.auth import TokenAuth
 
     assert repr(TokenAuth(RAW_TOKEN)) == "TokenAuth()" and RAW_TOKEN not in str(TokenAuth(RAW_TOKEN))
+
+
+# --- IAM's answers, one at a time (a transmit that answers what the test says) ----------------------------
+
+IAM_SECRET = "Echoed-Secret-77"
+
+
+def answer(status: int, body: bytes, **headers: str) -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    response._content = body
+    response.headers.update(headers)
+    return response
+
+
+def transmit_of(response: requests.Response, seen: list[tuple[str, str, bytes | None]]) -> iam.Transmit:
+    def transmit(method: str, url: str, body: bytes | None) -> requests.Response:
+        seen.append((method, url, body))
+        return response
+
+    return transmit
+
+
+REFUSAL = (b'{"error": {"code": "401", "title": "Unauthorized", "message": "no user with password ' + IAM_SECRET.encode() + b'"}}')
+REFUSAL_HEADERS = {"X-Request-Id": "req-iam-1", "Retry-After": "7"}
+
+
+def test_a_token_refusal_keeps_iams_request_id_and_retry_after_and_hides_the_secrets() -> None:
+    seen: list[tuple[str, str, bytes | None]] = []
+    request = iam.token_request(DEFAULT_USER_NAME, IAM_SECRET, DEFAULT_DOMAIN_NAME, DEFAULT_REGION)
+    with pytest.raises(AuthenticationError) as info:
+        iam.fetch_token(transmit_of(answer(401, REFUSAL, **REFUSAL_HEADERS), seen), "https://iam.example/",
+                        request, secrets=[IAM_SECRET])
+    assert str(info.value).startswith("IAM token: DRS answered HTTP 401: no user with password ***")
+    assert IAM_SECRET not in str(info.value)
+    assert (info.value.request_id, info.value.retry_after, info.value.status_code) == ("req-iam-1", 7.0, 401)
+    assert [(method, url) for method, url, _ in seen] == [("POST", "https://iam.example/v3/auth/tokens")]
+
+
+def test_a_token_answer_without_the_token_header_names_the_iam_endpoint_setting() -> None:
+    request = iam.token_request(DEFAULT_USER_NAME, DEFAULT_PASSWORD, DEFAULT_DOMAIN_NAME, DEFAULT_REGION)
+    with pytest.raises(AuthenticationError) as info:
+        iam.fetch_token(transmit_of(answer(201, b"{}"), []), "https://iam.example", request, secrets=())
+    assert str(info.value) == ("IAM token: IAM answered HTTP 201 without an X-Subject-Token header: "
+                               "check drs:iamEndpoint/HW_IAM_ENDPOINT")
+    assert info.value.status_code == 201
+
+
+def test_a_token_comes_with_the_expiry_iam_gives_it() -> None:
+    request = iam.token_request(DEFAULT_USER_NAME, DEFAULT_PASSWORD, DEFAULT_DOMAIN_NAME, DEFAULT_REGION)
+    body = b'{"token": {"expires_at": "2023-11-14T22:13:20.000000Z"}}'
+    got = iam.fetch_token(transmit_of(answer(201, body, **{"X-Subject-Token": "MIItok"}), []), "https://iam.example",
+                          request, secrets=())
+    assert got == ("MIItok", 1_700_000_000.0)
+
+
+def test_a_project_lookup_refusal_keeps_iams_request_id_and_hides_the_secrets() -> None:
+    seen: list[tuple[str, str, bytes | None]] = []
+    with pytest.raises(AuthenticationError) as info:
+        iam.lookup_project_id(transmit_of(answer(401, REFUSAL, **REFUSAL_HEADERS), seen), "https://iam.example/",
+                              "eu-west/0", secrets=[IAM_SECRET])
+    text = str(info.value)
+    assert text.startswith("IAM project lookup: DRS answered HTTP 401: no user with password ***")
+    assert IAM_SECRET not in text
+    assert (info.value.request_id, info.value.retry_after, info.value.status_code) == ("req-iam-1", 7.0, 401)
+    # one query value, whatever the region holds; the endpoint's trailing slash not doubled
+    assert seen == [("GET", "https://iam.example/v3/projects?name=eu-west%2F0", None)]
+
+
+def test_a_project_list_iam_answers_unreadably_names_the_region_setting() -> None:
+    with pytest.raises(ConfigurationError, match="IAM knows no project named 'eu-west-0'") as info:
+        iam.lookup_project_id(transmit_of(answer(200, b"<html>maintenance</html>"), []), "https://iam.example",
+                              "eu-west-0")
+    assert info.value.setting == "region"
