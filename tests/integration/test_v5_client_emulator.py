@@ -268,3 +268,32 @@ def test_terminate_goes_through_batch_stop_and_a_lost_answer_is_not_sent_again(
     assert [r["fault"] for r in calls(admin, "jobs/batch-stop")] == ["drop_after"]
     assert {admin.get_job(j)["terminate_count"] for j in (kept, lost)} == {1}
     assert lags[kept].rpo_seconds is not None  # from v3's batch-rpo-and-rto
+
+
+def test_terminate_answered_in_full_gives_each_job_what_drs_said_of_it(emulator: EmulatorProcess,
+                                                                      admin: EmulatorAdmin) -> None:
+    running = new_jobs(admin, 1, status="INCRE_TRANSFER_STARTED")[0]
+    client = client_for(emulator)
+    try:
+        outcomes = client.act(Act.TERMINATE, [running, GHOST])
+    finally:
+        client.close()
+    assert (outcomes[running].accepted, outcomes[running].inferred) == (True, False)
+    assert (outcomes[GHOST].accepted, outcomes[GHOST].error_code) == (False, "DRS.10000010")
+    assert [r["fault"] for r in calls(admin, "jobs/batch-stop")] == [None]
+    assert admin.get_job(running)["terminate_count"] == 1
+
+
+def test_the_job_list_is_walked_page_by_page_until_every_job_is_read(emulator: EmulatorProcess,
+                                                                     admin: EmulatorAdmin) -> None:
+    jobs = new_jobs(admin, 3)
+    admin.settings(max_per_page=1)
+    client = client_for(emulator)
+    try:
+        statuses = client.read_statuses(jobs)
+    finally:
+        client.close()
+    assert {j: v.status for j, v in statuses.items()} == dict.fromkeys(jobs, "CONFIGURATION")
+    lists = [r for r in admin.requests_log() if r["method"] == "GET" and r["path"].endswith("/jobs")]
+    assert len(lists) == 3  # one page a job, no page after the last, no ShowJobDetail
+    assert not [r for r in admin.requests_log() if r["method"] == "GET" and not r["path"].endswith("/jobs")]

@@ -333,7 +333,8 @@ def transmit_of(response: requests.Response, seen: list[tuple[str, str, bytes | 
     return transmit
 
 
-REFUSAL = (b'{"error": {"code": "401", "title": "Unauthorized", "message": "no user with password ' + IAM_SECRET.encode() + b'"}}')
+REFUSAL = (b'{"error": {"code": "401", "title": "Unauthorized", "message": "no user with password '
+           + IAM_SECRET.encode() + b'"}}')
 REFUSAL_HEADERS = {"X-Request-Id": "req-iam-1", "Retry-After": "7"}
 
 
