@@ -5,6 +5,7 @@ raw tokens, the project ID looked up from the region once per process, and IAM's
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -32,6 +33,7 @@ from pulumi_drs.emulator import (
     EmulatorConfig,
     InProcessEmulator,
 )
+from pulumi_drs.emulator.exceptions import IamUnauthorized
 from pulumi_drs.errors import AuthenticationError, ConfigurationError, RequestError
 from pulumi_drs.settings import Settings
 
@@ -333,8 +335,8 @@ def transmit_of(response: requests.Response, seen: list[tuple[str, str, bytes | 
     return transmit
 
 
-REFUSAL = (b'{"error": {"code": "401", "title": "Unauthorized", "message": "no user with password '
-           + IAM_SECRET.encode() + b'"}}')
+REFUSAL = json.dumps(IamUnauthorized(f"no user with password {IAM_SECRET}").body()).encode()
+"""The body the emulator's IAM refuses with (Keystone's `error` and Huawei's `error_code`/`error_msg`)."""
 REFUSAL_HEADERS = {"X-Request-Id": "req-iam-1", "Retry-After": "7"}
 
 
@@ -344,7 +346,7 @@ def test_a_token_refusal_keeps_iams_request_id_and_retry_after_and_hides_the_sec
     with pytest.raises(AuthenticationError) as info:
         iam.fetch_token(transmit_of(answer(401, REFUSAL, **REFUSAL_HEADERS), seen), "https://iam.example/",
                         request, secrets=[IAM_SECRET])
-    assert str(info.value).startswith("IAM token: DRS answered HTTP 401: no user with password ***")
+    assert str(info.value).startswith("IAM token: DRS answered HTTP 401 IAM.0004: no user with password ***")
     assert IAM_SECRET not in str(info.value)
     assert (info.value.request_id, info.value.retry_after, info.value.status_code) == ("req-iam-1", 7.0, 401)
     assert [(method, url) for method, url, _ in seen] == [("POST", "https://iam.example/v3/auth/tokens")]
@@ -373,7 +375,7 @@ def test_a_project_lookup_refusal_keeps_iams_request_id_and_hides_the_secrets() 
         iam.lookup_project_id(transmit_of(answer(401, REFUSAL, **REFUSAL_HEADERS), seen), "https://iam.example/",
                               "eu-west/0", secrets=[IAM_SECRET])
     text = str(info.value)
-    assert text.startswith("IAM project lookup: DRS answered HTTP 401: no user with password ***")
+    assert text.startswith("IAM project lookup: DRS answered HTTP 401 IAM.0004: no user with password ***")
     assert IAM_SECRET not in text
     assert (info.value.request_id, info.value.retry_after, info.value.status_code) == ("req-iam-1", 7.0, 401)
     # one query value, whatever the region holds; the endpoint's trailing slash not doubled
