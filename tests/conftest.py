@@ -38,7 +38,7 @@ OWN_TEST_FILES = {
     "pulumi_drs.api.transport": ("test_transport.py",),
     "pulumi_drs.api.writes": ("test_client_emulator.py", "test_v5_client_emulator.py"),
     "pulumi_drs.api.v3.client": ("test_v3_client.py", "test_client_emulator.py"),
-    "pulumi_drs.api.v5.client": ("test_v5_client_emulator.py",),
+    "pulumi_drs.api.v5.client": ("test_v5_client.py", "test_v5_client_emulator.py"),
     "pulumi_drs.auth": ("test_signing.py", "test_iam.py", "test_settings.py"),
     "pulumi_drs.provider": ("test_provider_steps.py", "test_provider_mutants.py"),
     "pulumi_drs.native.server": ("test_native_server.py", "test_native_grpc.py"),
