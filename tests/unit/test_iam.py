@@ -387,3 +387,73 @@ def test_a_project_list_iam_answers_unreadably_names_the_region_setting() -> Non
         iam.lookup_project_id(transmit_of(answer(200, b"<html>maintenance</html>"), []), "https://iam.example",
                               "eu-west-0")
     assert info.value.setting == "region"
+
+
+# --- when a password token is fetched again (IAM answers what the test says, at times the test sets) --------
+
+EXPIRY = 1_700_000_000.0
+"""2023-11-14T22:13:20Z, the expiry of every token `tokens_until` gives."""
+
+
+def tokens_until(expiry: str | None, fetched: list[str]) -> iam.Transmit:
+    """IAM giving a new token at each request (MIItok1, MIItok2, ...), valid until `expiry` (None: unsaid)."""
+
+    def transmit(method: str, url: str, body: bytes | None) -> requests.Response:
+        fetched.append(url)
+        token = {} if expiry is None else {"expires_at": expiry}
+        return answer(201, json.dumps({"token": token}).encode(), **{"X-Subject-Token": f"MIItok{len(fetched)}"})
+
+    return transmit
+
+
+def password_auth(transmit: iam.Transmit, clock: Callable[[], float], endpoint: str = "https://iam.example") -> (
+        IamPasswordAuth):
+    return IamPasswordAuth(endpoint, DEFAULT_USER_NAME, DEFAULT_PASSWORD, DEFAULT_DOMAIN_NAME, DEFAULT_REGION,
+                           transmit, clock=clock)
+
+
+def test_a_token_is_fetched_again_exactly_five_minutes_before_the_expiry_iam_gave() -> None:
+    clock, fetched = Clock(), list[str]()
+    clock.now = EXPIRY - 10_000  # far more than the hour assumed when IAM gives no expiry
+    auth = password_auth(tokens_until("2023-11-14T22:13:20.000000Z", fetched), clock)
+
+    assert auth.token() == "MIItok1"
+    clock.now = EXPIRY - 300 - 0.001
+    assert auth.token() == "MIItok1"
+    clock.now = EXPIRY - 300
+    assert auth.token() == "MIItok2"
+    assert len(fetched) == 2
+
+
+def test_a_token_iam_gives_no_expiry_for_is_fetched_again_after_55_minutes() -> None:
+    clock, fetched = Clock(), list[str]()
+    clock.now = EXPIRY
+    auth = password_auth(tokens_until(None, fetched), clock)
+
+    assert auth.token() == "MIItok1"
+    clock.now = EXPIRY + 3300 - 0.001
+    assert auth.token() == "MIItok1"
+    clock.now = EXPIRY + 3300
+    assert auth.token() == "MIItok2"
+
+
+def test_one_iam_endpoint_written_with_or_without_a_trailing_slash_shares_one_token() -> None:
+    clock, fetched = Clock(), list[str]()
+    transmit = tokens_until(None, fetched)
+
+    tokens = [password_auth(transmit, clock, endpoint).token() for endpoint in ("https://iam.example/",
+                                                                               "https://iam.example")]
+
+    assert tokens == ["MIItok1", "MIItok1"] and fetched == ["https://iam.example/v3/auth/tokens"]
+    assert repr(password_auth(transmit, clock, "https://iam.example/")) == (
+        f"IamPasswordAuth(iam_endpoint='https://iam.example', project_name={DEFAULT_REGION!r})")
+
+
+def test_invalidating_a_token_never_fetched_says_so_and_a_fetched_one_is_fetched_again() -> None:
+    clock, fetched = Clock(), list[str]()
+    auth = password_auth(tokens_until(None, fetched), clock)
+
+    assert auth.invalidate() is False
+    assert auth.token() == "MIItok1"
+    assert auth.invalidate() is True
+    assert auth.token() == "MIItok2"

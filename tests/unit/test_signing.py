@@ -128,6 +128,8 @@ def test_repr_shows_no_secret() -> None:
     auth = AkSkAuth(AK, SK, project_id=PROJECT, security_token=SECURITY_TOKEN)
     assert AK not in repr(auth) and SK not in repr(auth) and SECURITY_TOKEN not in repr(auth)
     assert set(auth.secrets()) == {AK, SK, SECURITY_TOKEN}
+    assert repr(auth) == f"AkSkAuth(project_id={PROJECT!r}, temporary=True)"
+    assert repr(AkSkAuth(AK, SK, project_id=PROJECT)) == f"AkSkAuth(project_id={PROJECT!r}, temporary=False)"
 
 
 # --- over a real socket: what arrives is what was signed ----------------------------------------
