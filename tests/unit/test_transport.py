@@ -119,6 +119,8 @@ def test_retry_policy_deadline_and_fractional_retry_after(monkeypatch: pytest.Mo
     assert policy.get_backoff_time() == 5.0
     assert policy.parse_retry_after("0.5") == 0.5 and policy.parse_retry_after("3600") == 5.0
     assert policy.parse_retry_after("soon") == 0.0
+    capped = RetryPolicy(total=1, deadline_seconds=3600, retry_after_max=60).increment("POST", "/x")
+    assert (capped.parse_retry_after("59.5"), capped.parse_retry_after("61")) == (59.5, 60.0)
     now[0] = 1031.0
     with pytest.raises(u3.MaxRetryError):
         policy.increment("POST", "/x")
@@ -350,8 +352,10 @@ def test_nothing_secret_reaches_a_log_line_a_repr_or_an_error(
 def test_a_transport_is_never_pickled(on_emulator: Callable[..., V3Client]) -> None:
     api = on_emulator()
     for holder in (api.transport, api):
-        with pytest.raises(TypeError, match="never pickled"):
+        with pytest.raises(TypeError) as info:
             pickle.dumps(holder)
+        assert str(info.value) == ("a Transport holds sessions and credentials and is never pickled: "
+                                   "build one per process from Settings")
 
 
 def test_close_closes_the_sessions_the_transport_built(make_settings: MakeSettings, loopback: Any,
@@ -466,3 +470,16 @@ def test_a_success_answer_that_cannot_be_read_is_a_server_error(make_settings: M
     with pytest.raises(ServerError, match="batch-status: DRS answered HTTP 200 with a body pulumi-drs cannot read"):
         over_http(make_settings, base).read_statuses([JOB])
     assert len(received) == 1
+
+
+@pytest.mark.parametrize(("body", "batch"), [
+    ({"count": 2, "results": [{"id": "a"}, {"id": "b"}]}, True),  # DRS refused every item, each says why
+    ({"count": 0, "results": []}, True),
+    ({"error_code": "DRS.M00301", "error_msg": "duplicate", "results": []}, False),  # a refusal of the request
+    ({"jobs": []}, False),  # a list, under another key than the operation's
+    ({"results": None}, False),
+    (None, False),  # a body that is not JSON
+    ([{"id": "a"}], False),
+])
+def test_only_a_400_shaped_as_the_batch_is_read_as_per_item_answers(body: Any, batch: bool) -> None:
+    assert transport_module._is_batch_answer(body, "results") is batch

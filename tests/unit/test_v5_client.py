@@ -29,6 +29,7 @@ from pulumi_drs.emulator import (
     EmulatorConfig,
     InProcessEmulator,
 )
+from pulumi_drs.errors import DrsError
 from pulumi_drs.settings import Settings
 
 GHOST = "12345678-0000-4000-8000-0000000jb101"
@@ -393,3 +394,27 @@ def test_show_job_detail_and_progress_answer_none_for_what_drs_does_not_know(drs
 ])
 def test_a_lost_start_counts_as_arrived_once_the_job_shows_it(view: JobView, done: bool, under_way: bool) -> None:
     assert (v5._start_done(view), v5._under_way(view)) == (done, under_way)
+
+
+# --- errors name the operation DRS refused --------------------------------------------------------------------
+
+
+OPERATIONS: dict[str, tuple[str, Callable[[v5.V5Client, str], object]]] = {
+    "jobs/action": ("/jobs/action", lambda api, job: api.act(Act.START, [job])),
+    "jobs/batch-stop": ("/jobs/batch-stop", lambda api, job: api.act(Act.TERMINATE, [job])),
+    "jobs (list)": ("/jobs", lambda api, job: api.read_statuses([job])),
+    "jobs/{id} (detail)": ("/jobs/{job}", lambda api, job: api.show_job_detail(job)),
+    "jobs/{async_job_id}/progress": ("/progress", lambda api, job: api.show_task_execute_progress(job)),
+}
+
+
+@pytest.mark.parametrize("operation", list(OPERATIONS))
+def test_an_error_answer_names_the_operation_drs_refused(drs: Drs, operation: str) -> None:
+    path, call = OPERATIONS[operation]
+    job = drs.jobs(1)[0]  # in CONFIGURATION: a lost start or end would show (it does not: DRS did nothing)
+    drs.admin.add_fault(path.format(job=job), "status", status=500, times=0)
+
+    with pytest.raises(DrsError) as info:
+        call(drs.api, job)
+
+    assert str(info.value).startswith(f"{operation}: DRS answered HTTP 500 DRS.M00004"), info.value
