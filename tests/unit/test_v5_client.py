@@ -47,6 +47,8 @@ class Drs:
         self.emu, self.admin = emu, emu.admin
         self.sent: list[requests.PreparedRequest] = []
         self.answers: list[requests.Response] = []
+        self.garbled: dict[str, str] = {}
+        """Path -> the key of the answer's items whose `status` the test garbles (no model can read it)."""
         settings = make_settings(endpoint=emu.url, project_id=DEFAULT_PROJECT_ID, access_key=DEFAULT_ACCESS_KEY,
                                  secret_key=DEFAULT_SECRET_KEY, api_version="v5")
         session = emu.session()
@@ -59,6 +61,11 @@ class Drs:
     def _record(self, response: requests.Response, *_args: Any, **_kwargs: Any) -> None:
         self.sent.append(response.request)
         self.answers.append(response)
+        garble = self.garbled.get(path_of(response.request))
+        if garble:
+            body = response.json()
+            body[garble] = [{**item, "status": ["garbled"]} for item in body[garble]]
+            response._content = json.dumps(body).encode()
 
     def said(self, path_end: str) -> dict[str, tuple[str, str]]:
         """What DRS's last answer to `path_end` said of each job it refused: (error_code, error_msg)."""
@@ -418,3 +425,33 @@ def test_an_error_answer_names_the_operation_drs_refused(drs: Drs, operation: st
         call(drs.api, job)
 
     assert str(info.value).startswith(f"{operation}: DRS answered HTTP 500 DRS.M00004"), info.value
+
+
+@pytest.mark.parametrize(("operation", "path", "act"), [
+    ("jobs/action", "/jobs/action", Act.START),
+    ("jobs/batch-stop", "/jobs/batch-stop", Act.TERMINATE),
+])
+def test_an_answer_item_that_does_not_fit_is_dropped_with_a_warning_naming_the_operation_and_the_job(
+        drs: Drs, caplog: pytest.LogCaptureFixture, operation: str, path: str, act: Act) -> None:
+    job = drs.jobs(1)[0]
+    drs.garbled[f"/v5/{DEFAULT_PROJECT_ID}{path}"] = "jobs"
+
+    with caplog.at_level(logging.WARNING, logger="pulumi_drs"):
+        outcomes = drs.api.act(act, [job])
+
+    assert outcomes == {job: Outcome(job, False, error_message=f"{MISSING}: check its status before trying again")}
+    assert any(f"DRS's {operation} answer for job {job} does not fit the documented shape: status" in r.getMessage()
+               for r in caplog.records), caplog.text
+
+
+def test_a_listed_job_that_does_not_fit_is_dropped_with_a_warning_and_read_by_show_job_detail(
+        drs: Drs, caplog: pytest.LogCaptureFixture) -> None:
+    job = drs.jobs(1)[0]
+    drs.garbled[f"/v5/{DEFAULT_PROJECT_ID}/jobs"] = "jobs"
+
+    with caplog.at_level(logging.WARNING, logger="pulumi_drs"):
+        views = drs.api.read_statuses([job])
+
+    assert views == {job: JobView(job, "CONFIGURATION")}  # from ShowJobDetail: no actions, no current action
+    assert any(f"DRS's jobs (list) answer for job {job} does not fit the documented shape: status" in r.getMessage()
+               for r in caplog.records), caplog.text
