@@ -25,7 +25,7 @@ from pulumi.dynamic.config import Config
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import Unknown
 
-from drs_testing.e2e import SK, calls, start_counts
+from drs_testing.e2e import AK, PROJECT_ID, SK, calls, start_counts
 from drs_testing.provider_steps import ScriptedClock, configured, lines, new_jobs, recorded, stack_config
 from pulumi_drs.api import connect
 from pulumi_drs.api.base import Act
@@ -740,3 +740,17 @@ def test_delete_whose_terminate_fails_for_good_raises_naming_the_job_and_a_rerun
     prov.delete("drsbatch-x", props)
     assert admin.get_job(job)["status"] == "RELEASE_RESOURCE_COMPLETE"
     assert admin.get_job(job)["terminate_count"] == 1
+
+
+def test_a_provider_never_configured_reads_its_settings_from_the_environment(
+        emulator: EmulatorProcess, admin: EmulatorAdmin, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A step before any `configure` (a program or test calling the class directly) uses the environment."""
+    for name, value in {"HW_DRS_ENDPOINT": emulator.url, "HW_PROJECT_ID": PROJECT_ID, "HW_ACCESS_KEY": AK,
+                        "HW_SECRET_KEY": SK, "PULUMI_DRS_POLL_INTERVAL_MAX": "0.05"}.items():
+        monkeypatch.setenv(name, value)
+    job = new_jobs(admin)[0]
+
+    result = StartedJobBatchProvider().create({"job_ids": [job]})
+
+    assert result.outs["results"] == [{"id": job, "status": "success"}]
+    assert start_counts(admin, [job]) == {job: 1}
