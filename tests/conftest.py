@@ -34,30 +34,18 @@ def _fresh_token_cache() -> None:
 # mutated function, stopping at the first failure (-x), in no particular order. Running the mutated module's
 # own tests first, then the fast tiers before the slow ones, kills most mutants in seconds instead of after
 # a minute of unrelated tests. The verdict cannot change: the same tests run, in another order.
-OWN_TEST_FILES = {
-    "pulumi_drs.api.transport": ("test_transport.py",),
-    "pulumi_drs.api.writes": ("test_client_emulator.py", "test_v5_client_emulator.py"),
-    "pulumi_drs.api.v3.client": ("test_v3_client.py", "test_client_emulator.py"),
-    "pulumi_drs.api.v5.client": ("test_v5_client.py", "test_v5_client_emulator.py"),
-    "pulumi_drs.auth": ("test_signing.py", "test_iam.py", "test_settings.py"),
-    "pulumi_drs.provider": ("test_provider_steps.py", "test_provider_mutants.py"),
-    "pulumi_drs.native.server": ("test_native_server.py", "test_native_grpc.py"),
-    "pulumi_drs.native.engine": ("test_native_engine.py", "test_native_grpc.py"),
-    "pulumi_drs.native.props": ("test_native_props.py",),
-    "pulumi_drs.native.schema": ("test_schema.py",),
-}
 TIERS = ("tests/unit/", "tests/integration/", "tests/provider/")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     import os
-    import re
 
-    mutant = re.match(r"(pulumi_drs\.[\w.]+?)\.x[_\u01c1]", os.environ.get("MUTANT_UNDER_TEST", ""))
-    if not mutant:
+    from drs_testing.mutation import module_of, own_test_names
+
+    module = module_of(os.environ.get("MUTANT_UNDER_TEST", ""))
+    if module is None:
         return
-    module = mutant.group(1)
-    own = OWN_TEST_FILES.get(module, (f"test_{module.rpartition('.')[2]}.py",))
+    own = own_test_names(module)
 
     def rank(item: pytest.Item) -> tuple[bool, int]:
         path = item.nodeid.removeprefix("mutants/")

@@ -47,8 +47,8 @@ class Drs:
         self.emu, self.admin = emu, emu.admin
         self.sent: list[requests.PreparedRequest] = []
         self.answers: list[requests.Response] = []
-        self.garbled: dict[str, str] = {}
-        """Path -> the key of the answer's items whose `status` the test garbles (no model can read it)."""
+        self.rewrites: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+        """Path -> how the test changes DRS's answers to it before the client reads them."""
         settings = make_settings(endpoint=emu.url, project_id=DEFAULT_PROJECT_ID, access_key=DEFAULT_ACCESS_KEY,
                                  secret_key=DEFAULT_SECRET_KEY, api_version="v5")
         session = emu.session()
@@ -61,11 +61,9 @@ class Drs:
     def _record(self, response: requests.Response, *_args: Any, **_kwargs: Any) -> None:
         self.sent.append(response.request)
         self.answers.append(response)
-        garble = self.garbled.get(path_of(response.request))
-        if garble:
-            body = response.json()
-            body[garble] = [{**item, "status": ["garbled"]} for item in body[garble]]
-            response._content = json.dumps(body).encode()
+        rewrite = self.rewrites.get(path_of(response.request))
+        if rewrite:
+            response._content = json.dumps(rewrite(response.json())).encode()
 
     def said(self, path_end: str) -> dict[str, tuple[str, str]]:
         """What DRS's last answer to `path_end` said of each job it refused: (error_code, error_msg)."""
@@ -157,6 +155,11 @@ def test_a_terminate_answered_in_full_gives_each_job_what_drs_said_of_it(drs: Dr
     said = drs.said("/jobs/batch-stop")
     assert {j: code for j, (code, _msg) in said.items()} == {GHOST: "DRS.10000010"}
     assert outcomes == {running: Outcome(running, True), GHOST: Outcome(GHOST, False, *said[GHOST])}
+
+
+def garbled(body: dict[str, Any]) -> dict[str, Any]:
+    """The answer with each item's `status` one no SDK model can read."""
+    return {**body, "jobs": [{**item, "status": ["garbled"]} for item in body["jobs"]]}
 
 
 def _result(job_id: str, **fields: Any) -> wire.ActionResult:
@@ -434,7 +437,7 @@ def test_an_error_answer_names_the_operation_drs_refused(drs: Drs, operation: st
 def test_an_answer_item_that_does_not_fit_is_dropped_with_a_warning_naming_the_operation_and_the_job(
         drs: Drs, caplog: pytest.LogCaptureFixture, operation: str, path: str, act: Act) -> None:
     job = drs.jobs(1)[0]
-    drs.garbled[f"/v5/{DEFAULT_PROJECT_ID}{path}"] = "jobs"
+    drs.rewrites[f"/v5/{DEFAULT_PROJECT_ID}{path}"] = garbled
 
     with caplog.at_level(logging.WARNING, logger="pulumi_drs"):
         outcomes = drs.api.act(act, [job])
@@ -447,7 +450,7 @@ def test_an_answer_item_that_does_not_fit_is_dropped_with_a_warning_naming_the_o
 def test_a_listed_job_that_does_not_fit_is_dropped_with_a_warning_and_read_by_show_job_detail(
         drs: Drs, caplog: pytest.LogCaptureFixture) -> None:
     job = drs.jobs(1)[0]
-    drs.garbled[f"/v5/{DEFAULT_PROJECT_ID}/jobs"] = "jobs"
+    drs.rewrites[f"/v5/{DEFAULT_PROJECT_ID}/jobs"] = garbled
 
     with caplog.at_level(logging.WARNING, logger="pulumi_drs"):
         views = drs.api.read_statuses([job])
@@ -455,3 +458,34 @@ def test_a_listed_job_that_does_not_fit_is_dropped_with_a_warning_and_read_by_sh
     assert views == {job: JobView(job, "CONFIGURATION")}  # from ShowJobDetail: no actions, no current action
     assert any(f"DRS's jobs (list) answer for job {job} does not fit the documented shape: status" in r.getMessage()
                for r in caplog.records), caplog.text
+
+
+def test_a_job_neither_the_list_nor_its_detail_gives_a_status_for_says_so(drs: Drs) -> None:
+    job = drs.jobs(1)[0]
+    drs.rewrites[f"/v5/{DEFAULT_PROJECT_ID}/jobs"] = garbled
+    drs.rewrites[f"/v5/{DEFAULT_PROJECT_ID}/jobs/{job}"] = lambda body: {"job": {"id": job}}
+
+    assert drs.api.read_statuses([job]) == {job: JobView(job, error_message=v5.NOT_LISTED)}
+
+
+def test_details_of_jobs_the_list_does_not_show_come_from_show_job_detail_alone(drs: Drs) -> None:
+    bare, described = drs.jobs(2, task_type="INCR_TRANS")
+    drs.rewrites[f"/v5/{DEFAULT_PROJECT_ID}/jobs"] = garbled
+    drs.rewrites[f"/v5/{DEFAULT_PROJECT_ID}/jobs/{bare}"] = lambda body: {"job": {"id": bare, "status": "PAUSING"}}
+
+    details = drs.api.read_details([bare, described])
+
+    assert details == {
+        bare: JobDetail(bare, "PAUSING"),  # a detail without base_info says nothing more
+        described: JobDetail(described, "CONFIGURATION", "INCR_TRANS", (), False, "up", "migration"),
+    }
+
+
+def test_a_dr_parent_task_lists_its_subtasks_from_the_job_list(drs: Drs) -> None:
+    forward = drs.jobs(1)[0]
+    backward = drs.admin.create_jobs([{"forward_job_id": forward}])[0]["id"]
+    child = drs.jobs(1, parent_id=backward)[0]
+
+    [detail] = drs.api.read_details([backward]).values()
+
+    assert (detail.db_use_type, detail.subtasks, detail.multi_write) == ("cloudDataGuard", (child,), True)
