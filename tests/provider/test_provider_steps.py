@@ -754,3 +754,16 @@ def test_a_provider_never_configured_reads_its_settings_from_the_environment(
 
     assert result.outs["results"] == [{"id": job, "status": "success"}]
     assert start_counts(admin, [job]) == {job: 1}
+
+
+@pytest.mark.parametrize(("props", "label"), [
+    ({"resource_name": NAME, "job_ids": [A, B]}, NAME),
+    ({"resource_name": "", "job_ids": [A, B]}, "batch of 2 job(s)"),
+    ({"job_ids": [A]}, "batch of 1 job(s)"),
+    ({"resource_name": Unknown(), "job_ids": Unknown()}, "batch of 0 job(s)"),  # a preview's unknown inputs
+])
+def test_progress_lines_name_the_batch_by_its_resource_name_else_by_its_size(props: dict[str, Any],
+                                                                              label: str) -> None:
+    from pulumi_drs.provider import _label
+
+    assert _label(props) == label
