@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -105,3 +106,17 @@ def loopback() -> Iterator[StartServer]:
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def far_from_utc() -> Iterator[None]:
+    """This machine's local time zone is not UTC (a naive time must still be read, or written, as UTC)."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "America/New_York"
+    time.tzset()
+    yield
+    if before is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = before
+    time.tzset()

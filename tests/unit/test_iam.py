@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import threading
 import time
@@ -273,20 +272,6 @@ class Py310Datetime(datetime):
         if not PY310_ISO.fullmatch(date_string):
             raise ValueError(f"Invalid isoformat string: {date_string!r}")
         return datetime.fromisoformat(date_string)
-
-
-@pytest.fixture
-def far_from_utc() -> Iterator[None]:
-    """This machine's local time zone is not UTC (a naive IAM time must still be read as UTC)."""
-    before = os.environ.get("TZ")
-    os.environ["TZ"] = "America/New_York"
-    time.tzset()
-    yield
-    if before is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = before
-    time.tzset()
 
 
 @pytest.mark.parametrize(("text", "epoch"), [

@@ -32,6 +32,7 @@ REQUESTS = [
     ("GET", "http://127.0.0.1:8080/v3/projects", {"b": "2 3", "a": "x~y/z", "empty": ""}, None),
     ("GET", "https://drs.example.com/v3/p1/jobs/with%20space/%E4%B8%AD", {"q": "中文", "z": "a+b"}, None),
     ("POST", "https://drs.example.com:8443/v3/p1/jobs/batch-detail/", None, "unicode ü body".encode()),
+    ("GET", "https://drs.example.com/v5/p1/jobs", {"a/b": "c/d", "X~": "~X"}, None),  # a slash in a key too
 ]
 
 
@@ -92,6 +93,29 @@ def test_aksk_auth_matches_sdk_credentials(method: str, url: str, params: dict[s
     assert signed.header_params["Authorization"] == prepared.headers["Authorization"]
     assert prepared.headers["X-Project-Id"] == PROJECT
     assert prepared.headers.get("X-Security-Token") == token
+
+
+@pytest.mark.parametrize("extra", [
+    {"X_Custom_Header": "skipped"},  # the SDK signs no header whose name has `_`
+    {"X-Sdk-Content-Sha256": "UNSIGNED-PAYLOAD"},  # the SDK signs the declared payload hash, not the body's
+], ids=["underscore", "declared-payload-hash"])
+def test_signing_headers_the_sdk_treats_apart_matches_sdk_signer(extra: dict[str, str]) -> None:
+    method, url, params, body = REQUESTS[0]
+    prepared = prepare(method, url, params, body, AkSkAuth(AK, SK, clock=lambda: MOMENT))
+    headers = {**{k: v for k, v in prepared.headers.items() if k != "Authorization"}, **extra}
+    parts = urlsplit(prepared.url or "")
+    ours = signing.sign(method, parts.path, parse_qsl(parts.query, keep_blank_values=True), headers,
+                        body or b"", AK, SK)
+    assert ours == sdk_authorization(prepared, headers)
+    skipped = "X_Custom_Header" in extra
+    assert (ours == prepared.headers["Authorization"]) is skipped  # else the extra header counted
+
+
+def test_signing_needs_the_sdk_date_first_and_formats_it_in_utc(far_from_utc: None) -> None:
+    with pytest.raises(ValueError, match=r"^X-Sdk-Date must be set before signing$"):
+        signing.sign("GET", "/v3/projects", [], {"Host": "iam.example"}, b"", AK, SK)
+    local = MOMENT.astimezone()  # the same moment in this (far from UTC) zone
+    assert local.utcoffset() and signing.format_sdk_date(local) == "20260301T123456Z"
 
 
 def test_every_header_present_is_signed() -> None:
