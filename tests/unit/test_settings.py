@@ -229,3 +229,27 @@ def test_a_provider_config_shows_its_keys_never_its_values() -> None:
 
     config = ProviderConfig.read({"drs:secretKey": "S3CRET", "drs:region": "cn-north-4", "drs:endpoint": ""})
     assert repr(config) == "ProviderConfig(keys=['drs:region', 'drs:secretKey'])"
+
+
+def _not_http(url: str) -> str:
+    return f"{url!r} is not an http(s) URL such as https://drs.ap-southeast-1.myhuaweicloud.com"
+
+
+LONG = "ftp://drs.example.com/" + "x" * 58  # 80 characters: shown whole
+CREDENTIALS = "must not contain a user name or password; configure drs:accessKey/drs:secretKey instead"
+
+
+@pytest.mark.parametrize(("url", "message"), [
+    ("https://user@drs.example.com", CREDENTIALS),
+    ("https://:pw@drs.example.com", CREDENTIALS),
+    ("ftp://drs.example.com", _not_http("ftp://drs.example.com")),
+    (LONG, _not_http(LONG)),
+    (LONG + "y", _not_http(LONG + "...")),  # 81: cut to 80, and says so
+    ("https://drs.example.com/?", "'https://drs.example.com/?' must not have a query or fragment"),
+    ("https://drs.example.com/#", "'https://drs.example.com/#' must not have a query or fragment"),
+    ("https://drs.example.com:99999", "'https://drs.example.com:99999' has an invalid port (0 to 65535)"),
+])
+def test_a_malformed_endpoint_says_exactly_what_is_wrong(url: str, message: str) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        Settings.resolve(config={"drs:endpoint": url}, env={})
+    assert str(info.value) == f"endpoint: {message}: check drs:endpoint/HW_DRS_ENDPOINT"
