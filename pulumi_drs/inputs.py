@@ -52,8 +52,8 @@ def _setting(name: str, type: dict[str, Any] = STRING) -> dict[str, Any]:
 
 
 def _enum(name: str, values: Sequence[tuple[str, str]]) -> dict[str, Any]:
-    """A string enum of the schema: `values` are (value, what it means)."""
-    return {"type": "string", "enum_name": name, "enum": [{"value": v, "description": d} for v, d in values]}
+    """A string enum of the schema: `values` are (value, what it means); the schema makes it a string type."""
+    return {"enum_name": name, "enum": [{"value": v, "description": d} for v, d in values]}
 
 
 @dataclass(frozen=True)
