@@ -489,3 +489,25 @@ def test_a_dr_parent_task_lists_its_subtasks_from_the_job_list(drs: Drs) -> None
     [detail] = drs.api.read_details([backward]).values()
 
     assert (detail.db_use_type, detail.subtasks, detail.multi_write) == ("cloudDataGuard", (child,), True)
+
+
+def test_a_resume_whose_answer_is_lost_is_not_sent_again(drs: Drs) -> None:
+    paused = drs.jobs(1, status="PAUSING")[0]
+    drs.admin.add_fault("/jobs/action", "drop_after")
+
+    outcomes = drs.api.act(Act.RESUME, [paused])
+
+    assert (outcomes[paused].accepted, outcomes[paused].inferred) == (True, True), outcomes
+    assert [e["fault"] for e in drs.admin.requests_log() if e["path"].endswith("/jobs/action")] == ["drop_after"]
+
+
+def test_a_job_gone_from_the_list_is_asked_for_once_under_the_type_it_was_listed_under(drs: Drs) -> None:
+    job = drs.jobs(1)[0]
+    drs.api.read_statuses([job])  # listed under migration
+    drs.rewrites[f"/v5/{DEFAULT_PROJECT_ID}/jobs"] = garbled  # now the list shows it no more
+    drs.sent.clear()
+
+    drs.api.read_statuses([job])
+
+    assert [q["job_type"] for q in drs.list_queries()] == [["migration"]]  # a job's type does not change
+    assert path_of(drs.sent[-1]).endswith(f"/jobs/{job}")  # then ShowJobDetail tells
