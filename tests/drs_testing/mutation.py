@@ -4,8 +4,9 @@ against the whole fast selection."""
 
 from __future__ import annotations
 
+import json
 import re
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 OWN_TESTS: dict[str, tuple[str, ...]] = {
     "pulumi_drs.api.transport": ("tests/unit/test_transport.py",),
@@ -37,3 +38,15 @@ def own_tests(module: str) -> tuple[str, ...]:
 
 def own_test_names(module: str) -> set[str]:
     return {PurePosixPath(path).name for path in own_tests(module)}
+
+
+def record_verdicts(mutants: Path, verdicts: dict[str, int]) -> None:
+    """Write mutants' exit codes (mutmut's: 1 killed, 36 timeout) into the meta files mutmut keeps them in,
+    so `mutmut results` and `scripts/mutation --summary` show them. mutmut must not be running."""
+    for path in mutants.glob("**/*.py.meta"):
+        meta = json.loads(path.read_text())
+        codes = meta["exit_code_by_key"]
+        mine = {name: code for name, code in verdicts.items() if name in codes}
+        if mine:
+            codes.update(mine)
+            path.write_text(json.dumps(meta, indent=4))
