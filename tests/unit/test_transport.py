@@ -15,13 +15,17 @@ import logging
 import math
 import pickle
 import threading
+import time
 from collections.abc import Callable, Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import requests
 import urllib3.exceptions as u3
+import urllib3.util.retry
 from requests.adapters import BaseAdapter, HTTPAdapter
+from urllib3.response import HTTPResponse
 
 from pulumi_drs import __version__
 from pulumi_drs.api import connect
@@ -147,6 +151,59 @@ def test_write_policy_never_retries_after_a_read_error_or_an_error_answer(make_s
     assert policy.increment("POST", "/x", error=refused).connect == 2  # nothing was sent
 
 
+def test_each_guard_of_the_write_policy_alone_keeps_a_write_from_being_resent(make_settings: MakeSettings) -> None:
+    """Three guards, each tested on its own, so that losing any one fails: a read error is never retried
+    whatever the method, a status answer never, and no method that changes jobs is retryable at all."""
+    policy = write_policy(make_settings(max_retries=3))
+    for method in ("GET", "POST", "DELETE"):
+        with pytest.raises(u3.ReadTimeoutError):
+            policy.increment(method, "/x", error=u3.ReadTimeoutError(None, "/x", "timed out"))  # type: ignore[arg-type]
+    with pytest.raises(u3.MaxRetryError):
+        policy.increment("GET", "/x", response=HTTPResponse(status=503))
+    assert not any(policy.is_retry(method, 503, has_retry_after=True) for method in ("POST", "DELETE", "PUT"))
+
+
+@pytest.mark.parametrize("policy_of", [read_policy, write_policy], ids=["read", "write"])
+def test_an_error_neither_connect_nor_read_is_not_retried_by_the_adapter(make_settings: MakeSettings,
+                                                                        policy_of: Any) -> None:
+    """A TLS or proxy failure after the request went out ("other" to urllib3, which does not look at the
+    method for those): resent, a start could run twice; the transport's own layer decides instead."""
+    policy = policy_of(make_settings(max_retries=3))
+    with pytest.raises(u3.MaxRetryError):
+        policy.increment("POST", "/x", error=u3.SSLError("tls alert after the request was sent"))
+
+
+def test_the_read_policy_retries_both_read_methods_and_no_method_that_changes_jobs(
+        make_settings: MakeSettings) -> None:
+    policy = read_policy(make_settings(max_retries=3))
+    timeout = u3.ReadTimeoutError(None, "/x", "timed out")  # type: ignore[arg-type]
+    assert [policy.increment(method, "/x", error=timeout).read for method in ("GET", "POST")] == [2, 2]
+    assert policy.is_retry("GET", 503) and not policy.is_retry("DELETE", 503)
+    with pytest.raises(u3.ReadTimeoutError):
+        policy.increment("DELETE", "/x", error=timeout)
+
+
+def test_backoff_is_jittered_by_the_backoff_factor_and_capped(make_settings: MakeSettings,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(urllib3.util.retry.random, "random", lambda: 1.0)  # the most jitter urllib3 adds
+    policy = read_policy(make_settings(max_retries=10, backoff_factor=0.25, backoff_max=1.5))
+    backoffs = []
+    for _ in range(4):
+        policy = policy.increment("GET", "/x", response=HTTPResponse(status=503))
+        backoffs.append(policy.get_backoff_time())
+    assert backoffs == [0.0, 0.25 * 2 + 0.25, 0.25 * 4 + 0.25, 1.5]
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_a_built_session_retries_on_both_schemes_and_names_pulumi_drs(make_settings: MakeSettings,
+                                                                      scheme: str) -> None:
+    policy = write_policy(make_settings())
+    session = transport_module.build_session(policy)
+    adapter = session.get_adapter(f"{scheme}://drs.ap-southeast-1.myhuaweicloud.com/v3/")
+    assert isinstance(adapter, HTTPAdapter) and adapter.max_retries is policy
+    assert str(session.headers["User-Agent"]).startswith(f"pulumi-drs/{__version__} python-requests/")
+
+
 def test_backoff_grows_and_a_fractional_retry_after_is_respected(on_emulator: Callable[..., V3Client],
                                                                   emu: InProcessEmulator) -> None:
     api = on_emulator(backoff_factor=0.25, backoff_max=10.0)
@@ -245,6 +302,34 @@ def test_every_transport_failure_becomes_a_transport_error(make_settings: MakeSe
         api.read_statuses([JOB])
     assert type(info.value) is ours and info.value.__cause__ is foreign
     assert str(info.value).startswith(f"POST /v3/{PROJECT}/jobs/batch-status: ") and says in str(info.value)
+
+
+@pytest.mark.parametrize("length", [200, 201, 500])
+def test_a_long_cause_is_clipped_to_200_characters_in_the_error(make_settings: MakeSettings, length: int) -> None:
+    prefix = "ChunkedEncodingError: "
+    cause = "y" * (length - len(prefix))
+    session = requests.Session()
+    session.mount("https://", Raising(requests.exceptions.ChunkedEncodingError(cause)))
+    with pytest.raises(ConnectionDroppedError) as info:
+        connect(make_settings(project_id=PROJECT), session=session).read_statuses([JOB])
+    detail = f"{prefix}{cause}" if length <= 200 else f"{prefix}{cause}"[:200] + "..."
+    assert f"({detail}): retry later" in str(info.value)
+
+
+def test_each_request_is_logged_with_its_time_in_milliseconds(make_settings: MakeSettings, loopback: Any,
+                                                             monkeypatch: pytest.MonkeyPatch,
+                                                             caplog: pytest.LogCaptureFixture) -> None:
+    ticks = iter([100.0, 102.0, 200.0, 200.5])  # seconds: when each request was sent, and when it ended
+    monkeypatch.setattr(transport_module, "time", SimpleNamespace(monotonic=lambda: next(ticks), sleep=time.sleep))
+    base, _ = loopback(lambda request: (200, JSON, json.dumps({"count": 0, "results": []}).encode()))
+    caplog.set_level(logging.DEBUG, logger="pulumi_drs.transport")
+    transport = Transport(make_settings(endpoint=base))
+    transport.read("POST", f"{base}{STATUS_PATH}", {"jobs": [JOB]}, "batch-status")
+    assert f"POST {STATUS_PATH} -> 200 in 2000 ms" in caplog.messages
+    transport._writes.mount("http://", Raising(requests.exceptions.ChunkedEncodingError("cut")))
+    with pytest.raises(ConnectionDroppedError):
+        transport.write("POST", f"{base}{STATUS_PATH}", {"jobs": [JOB]}, "batch-status")
+    assert any(m.startswith(f"POST {STATUS_PATH} failed after 500 ms: ") for m in caplog.messages), caplog.messages
 
 
 # --- one translation of error answers ------------------------------------------------------------------
