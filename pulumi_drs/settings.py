@@ -67,7 +67,7 @@ def camel(name: str) -> str:
 
 def where(name: str) -> str:
     """How a user sets a field, for messages: `drs:accessKey/HW_ACCESS_KEY`."""
-    return "/".join((config_key(name), *ENV_VARS.get(name, ())))
+    return "/".join((config_key(name), *ENV_VARS[name]))
 
 
 class CredentialKind(str, Enum):
@@ -264,7 +264,7 @@ def _no_credentials_message(settings: Settings) -> str:
 def _lookup(name: str, explicit: Mapping[str, object | None], config: Mapping[str, object],
             env: Mapping[str, str]) -> object | None:
     candidates: list[object | None] = [explicit.get(name), config.get(config_key(name))]
-    candidates += [env.get(var) for var in ENV_VARS.get(name, ())]
+    candidates += [env.get(var) for var in ENV_VARS[name]]
     return next((c for c in candidates if c is not None and c != ""), None)
 
 
@@ -283,15 +283,26 @@ _NUMBER_TYPES: dict[str, type[int] | type[float]] = {
 def _convert(name: str, value: object) -> Any:
     kind = _NUMBER_TYPES.get(name)
     if kind is not None:
-        try:
-            return kind(value if isinstance(value, (int, float)) else str(value).strip())
-        except ValueError:
-            raise ConfigurationError(f"{name} must be a number, got {value!r}: check {where(name)}",
-                                     setting=name) from None
+        number = _as_number(value)
+        if number is None or (kind is int and not number.is_integer()):
+            wanted = "a whole number" if kind is int else "a number"
+            raise ConfigurationError(f"{name} must be {wanted}, got {value!r}: check {where(name)}", setting=name)
+        return kind(number)
     text = str(value).strip()
     if name in ("language", "api_version"):
         return text.lower()
     return text.rstrip("/") if name.endswith("endpoint") else text
+
+
+def _as_number(value: object) -> float | None:
+    """A number from configuration (text) or a provider's inputs (a number; protobuf sends every number as a
+    float); None for anything else, a bool included (`true` is not 1 retry)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return float(value) if isinstance(value, (int, float)) else float(str(value))
+    except (ValueError, OverflowError):
+        return None
 
 
 _MINIMUMS: dict[str, float] = {

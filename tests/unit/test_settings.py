@@ -253,3 +253,141 @@ def test_a_malformed_endpoint_says_exactly_what_is_wrong(url: str, message: str)
     with pytest.raises(ConfigurationError) as info:
         Settings.resolve(config={"drs:endpoint": url}, env={})
     assert str(info.value) == f"endpoint: {message}: check drs:endpoint/HW_DRS_ENDPOINT"
+
+
+def test_a_provider_config_keeps_what_configure_set_and_the_environment_it_was_given(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pulumi_drs.settings import ProviderConfig
+
+    given = ProviderConfig.read({"drs:region": "cn-north-4", "drs:endpoint": "", "drs:projectId": None,
+                                 "drs:maxRetries": 0}, env={"HW_ACCESS_KEY": "ak"},
+                                unknown=frozenset({"drs:secretKey"}))
+    assert dict(given.values) == {"drs:region": "cn-north-4", "drs:maxRetries": 0}  # 0 is set; "" and None not
+    assert dict(given.env) == {"HW_ACCESS_KEY": "ak"}
+    assert given.unknown == frozenset({"drs:secretKey"})
+
+    monkeypatch.setenv("HW_REGION_NAME", "ap-southeast-1")
+    process = ProviderConfig.read({})
+    assert process.env is __import__("os").environ and process.unknown == frozenset()
+    assert process.settings().region == "ap-southeast-1"  # the process's environment, read at settings()
+
+
+def test_a_provider_config_gives_overrides_then_its_values_then_its_environment() -> None:
+    from pulumi_drs.settings import ProviderConfig
+
+    config = ProviderConfig.read({"drs:region": "cn-north-4", "drs:maxRetries": "2"},
+                                 env={"HW_REGION_NAME": "eu-west-101", "HW_PROJECT_ID": "a" * 32,
+                                      "PULUMI_DRS_MAX_RETRIES": "5", "PULUMI_DRS_MAX_BATCH_SIZE": "7"})
+    plain = config.settings()
+    assert (plain.region, plain.project_id, plain.max_retries, plain.max_batch_size) == ("cn-north-4", "a" * 32, 2, 7)
+    assert plain.endpoint == "https://drs.cn-north-4.myhuaweicloud.com"
+    overridden = config.settings({"region": "ap-southeast-1", "max_retries": None})
+    assert (overridden.region, overridden.max_retries) == ("ap-southeast-1", 2)  # None overrides nothing
+    assert overridden.endpoint == "https://drs.ap-southeast-1.myhuaweicloud.com"
+
+
+def test_a_provider_config_names_every_secret_in_its_values_and_its_environment_once() -> None:
+    from pulumi_drs.settings import ProviderConfig
+
+    config = ProviderConfig.read(
+        {"drs:accessKey": "AK1", "drs:secretKey": "SK1", "drs:password": 1234, "drs:userName": "alice",
+         "drs:region": "cn-north-4"},
+        env={"HW_ACCESS_KEY": "AK1", "HUAWEICLOUD_SDK_AK": "AK2", "HW_SECRET_KEY": "", "HUAWEICLOUD_SDK_SK": "SK2",
+             "HW_SECURITY_TOKEN": "ST1", "HUAWEICLOUD_SDK_SECURITY_TOKEN": "ST2", "HW_AUTH_TOKEN": "TOK",
+             "HW_PASSWORD": "PW", "HW_USER_NAME": "bob", "HW_PROJECT_ID": "p" * 32})
+    # in Settings' field order, the configuration's before the environment's; names and project IDs are no secret
+    assert config.secrets() == ["AK1", "SK1", "1234", "AK2", "SK2", "ST1", "ST2", "TOK", "PW"]
+    assert ProviderConfig.read({}, env={}).secrets() == []
+
+
+# --- exact errors and normal forms (each assertion kills a mutant the looser tests above let live) ----------
+
+
+def test_every_multi_word_setting_has_its_camel_case_key() -> None:
+    assert [config_key(n) for n in ("retry_deadline_seconds", "poll_interval_max", "max_batch_size")] == [
+        "drs:retryDeadlineSeconds", "drs:pollIntervalMax", "drs:maxBatchSize"]
+    s = Settings.resolve(config={"drs:retryDeadlineSeconds": "7", "drs:pollIntervalMax": "0.5"}, env={})
+    assert (s.retry_deadline_seconds, s.poll_interval_max) == (7.0, 0.5)
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("region", 4, "must be a string, not int"),
+    ("region", "Cn-North-4", "'Cn-North-4' is not a Huawei Cloud region name such as ap-southeast-1"),
+    ("project_id", "A" * 32, f"{'A' * 32!r} is not a project ID (32 lowercase hex digits)"),
+    ("language", "fr-fr", "'fr-fr' is not supported; use one of en-us, zh-cn"),
+    ("api_version", "v4", "'v4' is not a DRS API version pulumi-drs speaks; use one of v3, v5"),
+])
+def test_check_value_says_exactly_what_is_wrong(name: str, value: object, message: str) -> None:
+    from pulumi_drs.settings import check_value
+
+    with pytest.raises(ValueError) as info:
+        check_value(name, value)
+    assert str(info.value) == message
+    with pytest.raises(ConfigurationError) as configured:  # the same reason, naming where it is set
+        Settings(**{name: value})
+    assert str(configured.value) == f"{name}: {message}: check {where(name)}"
+    assert configured.value.setting == name
+
+
+def test_check_value_gives_an_endpoint_without_its_spaces_and_trailing_slashes() -> None:
+    from pulumi_drs.settings import check_value
+
+    assert check_value("endpoint", " https://drs.example.com/x// ") == "https://drs.example.com/x"
+    assert check_value("iam_endpoint", "http://127.0.0.1:8080/") == "http://127.0.0.1:8080"
+
+
+def test_only_endpoints_lose_a_trailing_slash_and_only_their_slashes() -> None:
+    s = Settings.resolve(config={"drs:endpoint": "http://127.0.0.1:8080/pathX/", "drs:apiVersion": " V5 "}, env={})
+    assert (s.endpoint, s.api_version) == ("http://127.0.0.1:8080/pathX", "v5")
+    with pytest.raises(ConfigurationError, match=r"^project_id: 'a{32}/' is not a project ID"):
+        Settings.resolve(config={"drs:projectId": "a" * 32 + "/"}, env={})
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("max_retries", "many", "max_retries must be a whole number, got 'many'"),
+    ("max_retries", True, "max_retries must be a whole number, got True"),  # YAML `true` is not 1 retry
+    ("max_retries", [1], "max_retries must be a whole number, got [1]"),
+    ("max_batch_size", 2.5, "max_batch_size must be a whole number, got 2.5"),
+    ("max_batch_size", "1e400", "max_batch_size must be a whole number, got '1e400'"),
+    ("read_timeout", "soon", "read_timeout must be a number, got 'soon'"),
+    ("read_timeout", {"s": 1}, "read_timeout must be a number, got {'s': 1}"),
+    ("read_timeout", False, "read_timeout must be a number, got False"),
+])
+def test_a_number_setting_that_is_no_such_number_is_refused_by_name(name: str, value: object, message: str) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        Settings.resolve({name: value}, env={})
+    assert str(info.value) == f"{message}: check {where(name)}"
+    assert info.value.setting == name
+
+
+def test_number_settings_take_numbers_as_inputs_send_them_and_text_as_config_does() -> None:
+    s = Settings.resolve({"max_batch_size": 50.0, "max_retries": 2}, {"drs:readTimeout": " 7.5 "},
+                         {"PULUMI_DRS_BACKOFF_MAX": "3"})
+    assert (s.max_batch_size, s.max_retries, s.read_timeout, s.backoff_max) == (50, 2, 7.5, 3.0)
+    assert type(s.max_batch_size) is int and type(s.backoff_max) is float
+
+
+def test_a_number_below_its_minimum_or_a_bool_is_refused_by_name_when_settings_are_built() -> None:
+    with pytest.raises(ConfigurationError) as low:
+        Settings(max_retries=-1)
+    assert str(low.value) == "max_retries must be a number of at least 0, got -1: check " + where("max_retries")
+    assert low.value.setting == "max_retries"
+    with pytest.raises(ConfigurationError, match=r"^max_retries must be a number of at least 0, got True"):
+        Settings(max_retries=True)
+
+
+def test_unknown_explicit_settings_are_all_named() -> None:
+    with pytest.raises(ConfigurationError) as info:
+        Settings.resolve({"regoin": "x", "endpiont": "y"}, env={})
+    assert str(info.value) == "unknown settings: endpiont, regoin"
+
+
+def test_a_malformed_region_is_said_before_asking_whether_drs_serves_it() -> None:
+    with pytest.raises(ConfigurationError) as info:
+        Settings.resolve({"region": "Nowhere"}, env={})
+    assert str(info.value) == ("region: 'Nowhere' is not a Huawei Cloud region name such as ap-southeast-1: "
+                               "check drs:region/HW_REGION_NAME")
+    with pytest.raises(ConfigurationError) as unknown:
+        Settings.resolve({"region": "xx-nowhere-9"}, env={})
+    assert str(unknown.value) == ("DRS is not known in region 'xx-nowhere-9': set drs:endpoint/HW_DRS_ENDPOINT to "
+                                  "its DRS endpoint, or check drs:region/HW_REGION_NAME")
