@@ -300,8 +300,8 @@ def _as_number(value: object) -> float | None:
     if isinstance(value, bool):
         return None
     try:
-        return float(value) if isinstance(value, (int, float)) else float(str(value))
-    except (ValueError, OverflowError):
+        return float(str(value))  # a huge int becomes inf (then refused), not an OverflowError
+    except ValueError:
         return None
 
 

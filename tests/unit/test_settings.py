@@ -332,7 +332,7 @@ def test_check_value_says_exactly_what_is_wrong(name: str, value: object, messag
 def test_check_value_gives_an_endpoint_without_its_spaces_and_trailing_slashes() -> None:
     from pulumi_drs.settings import check_value
 
-    assert check_value("endpoint", " https://drs.example.com/x// ") == "https://drs.example.com/x"
+    assert check_value("endpoint", " https://drs.example.com/X// ") == "https://drs.example.com/X"
     assert check_value("iam_endpoint", "http://127.0.0.1:8080/") == "http://127.0.0.1:8080"
 
 
@@ -349,6 +349,7 @@ def test_only_endpoints_lose_a_trailing_slash_and_only_their_slashes() -> None:
     ("max_retries", [1], "max_retries must be a whole number, got [1]"),
     ("max_batch_size", 2.5, "max_batch_size must be a whole number, got 2.5"),
     ("max_batch_size", "1e400", "max_batch_size must be a whole number, got '1e400'"),
+    ("max_batch_size", 10**400, f"max_batch_size must be a whole number, got {10**400}"),
     ("read_timeout", "soon", "read_timeout must be a number, got 'soon'"),
     ("read_timeout", {"s": 1}, "read_timeout must be a number, got {'s': 1}"),
     ("read_timeout", False, "read_timeout must be a number, got False"),
