@@ -66,7 +66,7 @@ def canonical_request(
     body: bytes,
 ) -> str:
     lowered = {name.lower(): str(value).strip() for name, value in headers.items()}
-    canonical_headers = "".join(f"{name}:{lowered.get(name, '')}\n" for name in signed_headers)
+    canonical_headers = "".join(f"{name}:{lowered[name]}\n" for name in signed_headers)
     return "\n".join(
         [
             method.upper(),
@@ -127,7 +127,7 @@ def parse_authorization(value: str) -> ParsedAuthorization | None:
     match = _AUTH_RE.match(value.strip())
     if match is None:
         return None
-    return ParsedAuthorization(match["ak"], match["sh"].split(";"), match["sig"].lower())
+    return ParsedAuthorization(match["ak"], match["sh"].split(";"), match["sig"])  # signatures_match ignores case
 
 
 def expected_signature(
@@ -138,10 +138,15 @@ def expected_signature(
     body: bytes,
     parsed: ParsedAuthorization,
     secret_key: str,
-) -> str:
-    """What the signature must be, recomputed from the headers the request says it signed."""
+) -> str | None:
+    """What the signature must be, recomputed from the headers the request says it signed; None when the
+    request lacks X-Sdk-Date or a header it says it signed (it cannot match: refused, not guessed at)."""
+    sdk_date = _get(headers, DATE_HEADER)
+    present = {name.lower() for name in headers}
+    if sdk_date is None or not set(parsed.signed_headers) <= present:
+        return None
     canonical = canonical_request(method, path, query, headers, parsed.signed_headers, body)
-    return signature(secret_key, string_to_sign(canonical, _get(headers, DATE_HEADER) or ""))
+    return signature(secret_key, string_to_sign(canonical, sdk_date))
 
 
 def signatures_match(expected: str, given: str) -> bool:

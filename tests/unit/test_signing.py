@@ -179,4 +179,13 @@ def test_what_arrives_is_what_was_signed(loopback: Any, method: str, path: str, 
     assert parsed.signed_headers == sent_names, "a header was added after signing, or a signed one was not sent"
     query = parse_qsl(got["query"], keep_blank_values=True)
     expected = signing.expected_signature(got["method"], got["path"], query, got["headers"], got["body"], parsed, SK)
-    assert signing.signatures_match(expected, parsed.signature)
+    assert expected is not None and signing.signatures_match(expected, parsed.signature)
+    for lacking in ("x-sdk-date", "x-language"):  # a request without a header it says it signed cannot match
+        headers = {name: value for name, value in got["headers"].items() if name != lacking}
+        assert signing.expected_signature(got["method"], got["path"], query, headers, got["body"], parsed, SK) is None
+
+
+def test_an_sdk_date_is_read_as_the_utc_moment_it_names() -> None:
+    """The emulator's clock-skew check compares it with the time now: a naive local time would be hours off
+    on a machine far from UTC."""
+    assert signing.parse_sdk_date("20260301T123456Z") == MOMENT
