@@ -61,9 +61,8 @@ class RetryPolicy(Retry):
     """urllib3's `Retry` with a bound on total time: exhausted once `deadline_seconds` have passed since
     the first failure; backoff and `Retry-After` waits never run past it."""
 
-    def __init__(self, *args: Any, deadline_seconds: float = 300.0, started: float | None = None,
-                 **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, *, deadline_seconds: float, started: float | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.deadline_seconds = deadline_seconds
         self.started = started
 
@@ -182,7 +181,7 @@ class Transport:
     def wait_before_retry(self, policy: RetryPolicy, operation: str, error: DrsError) -> RetryPolicy:
         """The next policy after sleeping; raises `error` when tries or time are used up."""
         try:
-            following: RetryPolicy | None = policy.increment(method="POST", url=operation)
+            following: RetryPolicy | None = policy.increment()  # no error or response: counts one try
         except u3.MaxRetryError:
             following = None
         if following is None:

@@ -217,13 +217,16 @@ def test_backoff_grows_and_a_fractional_retry_after_is_respected(on_emulator: Ca
 
 
 def test_a_throttled_read_shown_only_in_the_body_is_retried_here(on_emulator: Callable[..., V3Client],
-                                                                 emu: InProcessEmulator) -> None:
+                                                                 emu: InProcessEmulator,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="pulumi_drs.transport")
     api = on_emulator()
     sleeps = with_sleeps(api)
     [job] = [j["id"] for j in emu.admin.create_jobs(1)]
     emu.admin.add_fault("batch-status", "status", status=400, error_code="DRS.M01503", times=2)
     assert api.read_statuses([job])[job].status == "CONFIGURATION"
     assert operations(emu) == ["batch-status"] * 3 and len(sleeps) == 2
+    assert [m.partition(";")[0] for m in caplog.messages] == ["batch-status: ThrottledError HTTP 400 DRS.M01503"] * 2
 
 
 @pytest.mark.parametrize(("fault", "error"), [
@@ -329,7 +332,7 @@ def test_each_request_is_logged_with_its_time_in_milliseconds(make_settings: Mak
     transport._writes.mount("http://", Raising(requests.exceptions.ChunkedEncodingError("cut")))
     with pytest.raises(ConnectionDroppedError):
         transport.write("POST", f"{base}{STATUS_PATH}", {"jobs": [JOB]}, "batch-status")
-    assert any(m.startswith(f"POST {STATUS_PATH} failed after 500 ms: ") for m in caplog.messages), caplog.messages
+    assert f"POST {STATUS_PATH} failed after 500 ms: ConnectionDroppedError" in caplog.messages, caplog.messages
 
 
 # --- one translation of error answers ------------------------------------------------------------------
@@ -568,3 +571,109 @@ def test_a_success_answer_that_cannot_be_read_is_a_server_error(make_settings: M
 ])
 def test_only_a_400_shaped_as_the_batch_is_read_as_per_item_answers(body: Any, batch: bool) -> None:
     assert transport_module._is_batch_answer(body, "results") is batch
+
+
+# --- what one exchange sends and what it makes of an answer, exactly ---------------------------------------
+
+
+class Counting(Raising):
+    """`Raising`, counting the requests it was given."""
+
+    sent = 0
+
+    def send(self, *args: Any, **kwargs: Any) -> requests.Response:
+        self.sent += 1
+        return super().send(*args, **kwargs)
+
+
+def test_a_redirect_is_not_followed_and_is_an_error_naming_its_status(make_settings: MakeSettings,
+                                                                      loopback: Any) -> None:
+    """A 3xx would send the request (and its signature or token) somewhere DRS did not name."""
+    base, received = loopback(lambda request: (302, {"Location": "/elsewhere"}, b""))
+    transport = Transport(make_settings(endpoint=base))
+    for send in (transport.read, transport.write):
+        with pytest.raises(ServerError) as info:
+            send("POST", f"{base}{STATUS_PATH}", {"jobs": [JOB]}, "batch-status")
+        assert info.value.status_code == 302
+        assert str(info.value).startswith("batch-status: DRS answered HTTP 302 with a body pulumi-drs cannot read")
+    assert [r["path"] for r in received] == [STATUS_PATH, STATUS_PATH]
+
+
+def test_a_call_without_a_body_sends_none_and_a_call_with_one_sends_its_json(make_settings: MakeSettings,
+                                                                           loopback: Any) -> None:
+    base, received = loopback(lambda request: (200, JSON, b'{"count": 0, "results": []}'))
+    transport = Transport(make_settings(endpoint=base))
+    transport.read("GET", f"{base}/v3/{PROJECT}/jobs", None, "list")
+    transport.write("POST", f"{base}{STATUS_PATH}", {"jobs": ["é"]}, "batch-status")
+    assert [(r["method"], r["body"], "content-length" in r["headers"]) for r in received] == [
+        ("GET", b"", False), ("POST", b'{"jobs": ["\\u00e9"]}', True)]
+
+
+@pytest.mark.parametrize("send", ["read", "write"])
+def test_a_400_shaped_as_the_batch_is_returned_to_the_client_under_its_own_key(
+        make_settings: MakeSettings, loopback: Any, send: str) -> None:
+    per_item = {"count": 1, "results": [{"id": JOB, "status": "failed", "error_code": "DRS.M00304"}]}
+    base, _ = loopback(lambda request: (400, JSON, json.dumps(per_item).encode()))
+    transport = Transport(make_settings(endpoint=base))
+    call = getattr(transport, send)
+    assert call("POST", f"{base}{STATUS_PATH}", {"jobs": [JOB]}, "batch-status") == per_item  # default key
+    with pytest.raises(JobStatusError):  # the same body under another operation's key: the error it names
+        call("POST", f"{base}{STATUS_PATH}", {"jobs": [JOB]}, "batch-status", batch_key="jobs")
+
+
+def test_a_batch_shaped_body_of_another_error_status_is_still_that_error(make_settings: MakeSettings,
+                                                                          loopback: Any) -> None:
+    base, _ = loopback(lambda request: (403, JSON, b'{"count": 0, "results": []}'))
+    with pytest.raises(PermissionDeniedError):
+        Transport(make_settings(endpoint=base)).write("POST", f"{base}{STATUS_PATH}", {}, "batch-status")
+
+
+def test_a_read_urllib3_already_retried_to_exhaustion_is_not_tried_again_here(make_settings: MakeSettings) -> None:
+    exhausted = requests.ConnectionError(u3.MaxRetryError(None, "/x", u3.ReadTimeoutError(None, "/x", "t")))  # type: ignore[arg-type]
+    adapter = Counting(exhausted)
+    session = requests.Session()
+    session.mount("https://", adapter)
+    transport = Transport(make_settings(project_id=PROJECT, max_retries=3), session=session)
+    transport.sleep = lambda _seconds: None
+    with pytest.raises(ReadTimeoutError) as info:
+        transport.read("POST", f"https://drs.example.com{STATUS_PATH}", {}, "batch-status")
+    assert info.value.retries_exhausted and adapter.sent == 1
+    adapter.error = requests.ReadTimeout("read timed out")  # not retried by urllib3: tried here, 1 + 3 times
+    with pytest.raises(ReadTimeoutError) as again:
+        transport.read("POST", f"https://drs.example.com{STATUS_PATH}", {}, "batch-status")
+    assert not again.value.retries_exhausted and adapter.sent == 1 + 4
+
+
+def test_each_try_again_is_logged_with_the_operation_the_error_and_the_wait(
+        on_emulator: Callable[..., V3Client], emu: InProcessEmulator, caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(urllib3.util.retry.random, "random", lambda: 0.0)  # no jitter: the waits are exact
+    api = on_emulator(backoff_factor=0.25, backoff_max=5.0)
+    sleeps = with_sleeps(api)
+    [job] = [j["id"] for j in emu.admin.create_jobs(1)]
+    emu.admin.add_fault("batch-status", "drop_after", times=2)
+    caplog.set_level(logging.WARNING, logger="pulumi_drs.transport")
+    api.read_statuses([job])
+    tries = [m for m in caplog.messages if m.startswith("batch-status: ")]
+    assert tries == ["batch-status: ConnectionDroppedError; try 2 in 0.25 s",
+                     "batch-status: ConnectionDroppedError; try 3 in 0.50 s"], caplog.messages
+    assert sleeps == [0.25, 0.5]
+
+
+def test_the_retry_deadline_ends_retries_the_moment_it_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = [100.0]
+    monkeypatch.setattr(transport_module, "_now", lambda: clock[0])
+    policy = RetryPolicy(total=10, deadline_seconds=10, started=100.0)
+    for now, exhausted in [(109.5, False), (110.0, True), (110.5, True)]:
+        clock[0] = now
+        assert policy.is_exhausted() is exhausted, now
+
+
+def test_a_built_transport_gives_reads_and_writes_their_own_policies(make_settings: MakeSettings) -> None:
+    transport = Transport(make_settings(project_id=PROJECT, max_retries=4))
+    reads = transport._reads.get_adapter("https://drs.example.com").max_retries
+    writes = transport._writes.get_adapter("https://drs.example.com").max_retries
+    assert isinstance(reads, RetryPolicy) and isinstance(writes, RetryPolicy)
+    assert (reads.total, reads.read, reads.status, reads.connect) == (4, 4, 4, 4)
+    assert (writes.total, writes.read, writes.status, writes.connect) == (4, False, 0, 4)
+    assert writes.allowed_methods == frozenset({"GET"}) and reads.deadline_seconds == writes.deadline_seconds == 30
