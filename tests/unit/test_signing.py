@@ -180,6 +180,9 @@ def test_what_arrives_is_what_was_signed(loopback: Any, method: str, path: str, 
     query = parse_qsl(got["query"], keep_blank_values=True)
     expected = signing.expected_signature(got["method"], got["path"], query, got["headers"], got["body"], parsed, SK)
     assert expected is not None and signing.signatures_match(expected, parsed.signature)
+    only_signed = {name: value for name, value in got["headers"].items() if name != "authorization"}
+    alone = signing.expected_signature(got["method"], got["path"], query, only_signed, got["body"], parsed, SK)
+    assert alone == expected
     for lacking in ("x-sdk-date", "x-language"):  # a request without a header it says it signed cannot match
         headers = {name: value for name, value in got["headers"].items() if name != lacking}
         assert signing.expected_signature(got["method"], got["path"], query, headers, got["body"], parsed, SK) is None
