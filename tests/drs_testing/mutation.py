@@ -17,6 +17,7 @@ OWN_TESTS: dict[str, tuple[str, ...]] = {
     "pulumi_drs.api.v5.client": ("tests/unit/test_v5_client.py", "tests/integration/test_v5_client_emulator.py"),
     "pulumi_drs.auth": ("tests/unit/test_auth.py", "tests/unit/test_signing.py", "tests/unit/test_iam.py",
                          "tests/unit/test_settings.py"),
+    "pulumi_drs.signing": ("tests/unit/test_signing.py", "tests/emulator/test_auth.py"),
     "pulumi_drs.provider": ("tests/provider/test_provider_steps.py", "tests/provider/test_provider_mutants.py"),
     "pulumi_drs.lifecycle": ("tests/provider/test_lifecycle.py",),
     "pulumi_drs.native.server": ("tests/provider/test_native_server.py", "tests/provider/test_native_grpc.py"),
