@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -134,8 +135,6 @@ def test_a_body_less_request_and_a_root_path_are_signed_as_sent(method: str) -> 
 def test_a_request_signed_in_a_zone_far_from_utc_is_dated_in_utc(far_from_utc: None) -> None:
     """DRS refuses a signature whose X-Sdk-Date is off by more than a few minutes: the default clock must give
     the UTC time, not the local one written with a Z."""
-    from datetime import datetime, timezone
-
     prepared = signed(AkSkAuth(AK, SK))
     dated = signing.parse_sdk_date(prepared.headers[signing.DATE_HEADER])
     assert abs((dated - datetime.now(timezone.utc)).total_seconds()) < 60
