@@ -132,6 +132,7 @@ def test_signed_header_changed_after_signing_gets_401(drs: SignedDrs, admin: Emu
     )
 
     assert response.status_code == 401
+    assert _gateway_error(response) == SIGNATURE_FAIL  # a signed header not sent: refused, not hashed as ""
 
 
 @pytest.mark.parametrize("offset_minutes", [-16, 16])
