@@ -46,7 +46,7 @@ def main() -> int:
                             return 1
                         point.seconds = round(time.monotonic() - started, 1)
                         points.append(point)
-                        how = "ok" if point.killed else "ok (the run ended before this request)"
+                        how = "ok" if point.killed else "ok (the run ended on its own, before the kill)"
                         print(f"  k={k:2d} {kind:5s} {how} ({point.seconds:.0f} s)", flush=True)
     print(report(points, counts, args.out))
     return 0

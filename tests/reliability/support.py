@@ -242,14 +242,7 @@ class ChildDeploy:
     def kill(self) -> None:
         """SIGKILL the child and every process of its session: the CLI and its plugins (which the CLI
         starts in process groups of their own)."""
-        # Again until none is left: a process may start another between the listing and the kill, and a
-        # killed one stays listed until the kernel has torn it down.
-        deadline = time.monotonic() + 10
-        while (pids := session_pids(self.process.pid)) and time.monotonic() < deadline:
-            for pid in pids:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-            time.sleep(0.05)
+        kill_session(self.process.pid)
         self.process.wait(10)
 
     def output(self) -> str:
@@ -275,15 +268,38 @@ def start_child(state_dir: Path, action: str, config: Mapping[str, tuple[str, bo
 
 def session_pids(sid: int) -> list[int]:
     """The live (not zombie) processes of session `sid`, from /proc."""
-    found = []
+    return list(session_processes(sid))
+
+
+def session_processes(sid: int) -> dict[int, str]:
+    """The live (not zombie) processes of session `sid`, each with its command line, from /proc. A process
+    that exits while it is read is left out: a killed run's processes go away at any moment."""
+    found = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            if int(fields[3]) == sid and fields[0] != "Z":
+                found[int(stat.parent.name)] = (stat.parent / "cmdline").read_text(errors="replace")
+        except OSError:  # gone between the listing and the read
             continue
-        if int(fields[3]) == sid and fields[0] != "Z":
-            found.append(int(stat.parent.name))
     return found
+
+
+def providers_of(sid: int) -> list[int]:
+    """The live processes of session `sid` but Pulumi's language host, which holds no DRS connection and
+    may outlive a SIGKILLed CLI (pulumi-language-yaml v1.25.0 does; docs/reliability.md)."""
+    return [pid for pid, cmdline in session_processes(sid).items() if "pulumi-language-" not in cmdline]
+
+
+def kill_session(sid: int) -> None:
+    """SIGKILL every process of session `sid`, again until none is left: a process may start another between
+    the listing and the kill, and a killed one stays listed until the kernel has torn it down."""
+    deadline = time.monotonic() + 10
+    while (pids := session_pids(sid)) and time.monotonic() < deadline:
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.05)
 
 
 # --- an emulator in this process, for rules no fault injection offers ----------------------------

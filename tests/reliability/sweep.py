@@ -19,6 +19,7 @@ of the killed run left (the provider exits when its engine dies).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -33,7 +34,7 @@ from drs_testing.e2e import batch_program, emulator_config
 from drs_testing.engine import EngineStack, engine_bin, make_stack
 from drs_testing.programs import Batch, Program, project_stack, write
 from pulumi_drs.emulator import EmulatorAdmin, EmulatorProcess
-from reliability.support import FAST_ENV, session_pids, start_child, wait_until
+from reliability.support import FAST_ENV, kill_session, providers_of, start_child, wait_until
 
 RUNNING = "INCRE_TRANSFER_STARTED"
 HELD_SECONDS = 2.0
@@ -224,7 +225,8 @@ class Point:
     kind: str
     seconds: float = 0.0
     killed: bool = True
-    """False: that run ended before its k-th request (its poll count differed), so nothing was killed."""
+    """False: that run ended on its own (before its k-th request, its poll count differed, or just after it),
+    so nothing was killed."""
 
 
 WRITES = ("batch-starting", "batch-retry-task", "batch-jobs", "jobs/action", "jobs/batch-stop")
@@ -246,8 +248,8 @@ def first_write(paths: list[str]) -> int:
 
 def crash_at(door: Door, admin: EmulatorAdmin, operation: Operation, k: int, kind: str) -> bool:
     """Kill the operation at its k-th DRS request, recover, and check every promise. False when this run
-    ended before its k-th request (how many status polls a run makes depends on timing): nothing killed,
-    the promises checked all the same."""
+    ended before its k-th request (how many status polls a run makes depends on timing) or on its own just
+    after it: nothing killed, the promises checked all the same."""
     batch = operation.prepare(door, admin)
     admin.clear_requests()
     if kind == "held":
@@ -267,23 +269,17 @@ def crash_at(door: Door, admin: EmulatorAdmin, operation: Operation, k: int, kin
             door.recover(operation.action, batch)
             operation.check(door, admin, batch)
             return False
-        os.killpg(session, signal.SIGKILL)
-        wait_until(lambda: _providers(session) == [], 10, "the killed run's providers to exit")
+        with contextlib.suppress(ProcessLookupError):  # a run may end on its own just after its k-th request
+            os.killpg(session, signal.SIGKILL)
+        killed = run.wait(10) == -signal.SIGKILL
+        wait_until(lambda: providers_of(session) == [], 10, "the killed run's providers to exit")
     finally:
-        for pid in session_pids(session):
-            os.kill(pid, signal.SIGKILL)
+        kill_session(session)
     time.sleep(HELD_SECONDS + 0.5 if kind == "held" else 0.2)  # the held request's work lands
     admin.clear_faults()
     door.recover(operation.action, batch)
     operation.check(door, admin, batch)
-    return True
-
-
-def _providers(session: int) -> list[int]:
-    """The live processes of the killed run but Pulumi's language host (it outlives the CLI, holds no DRS
-    connection; docs/reliability.md)."""
-    return [pid for pid in session_pids(session)
-            if "pulumi-language-" not in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")]
+    return killed
 
 
 def report(points: list[Point], counts: Mapping[tuple[str, str], int], path: Path | None) -> str:

@@ -28,7 +28,9 @@ from reliability.support import (
 from reliability.support import (
     assert_started_once,
     fault_taken,
-    session_pids,
+    kill_session,
+    providers_of,
+    session_processes,
     start_child,
     wait_until,
     waiting_after_start,
@@ -63,14 +65,7 @@ def hold_in_flight_for(admin: EmulatorAdmin, seconds: float) -> None:
     admin.add_fault("batch-starting", mode="delay", delay_seconds=seconds, times=1)
 
 
-def providers_of(session: int) -> list[int]:
-    """The provider processes of a session: every one but the language host, which is Pulumi's and holds no
-    DRS connection (pulumi-language-yaml v1.25.0 outlives a SIGKILLed CLI too; docs/reliability.md)."""
-    return [pid for pid in session_pids(session)
-            if "pulumi-language-" not in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")]
-
-
-def _killed_run_is_quiet(admin: EmulatorAdmin, job_ids: list[str], pids_of: Callable[[], list[int]]) -> None:
+def _killed_run_is_quiet(admin: EmulatorAdmin, job_ids: list[str], session: int) -> None:
     time.sleep(POLL_SECONDS + NOTICE_SECONDS)
     quiet_from = time.time()
     wait_until(lambda: any(r["path"].endswith("batch-starting") for r in admin.requests_log()), HELD_SECONDS + 10,
@@ -81,9 +76,10 @@ def _killed_run_is_quiet(admin: EmulatorAdmin, job_ids: list[str], pids_of: Call
     late = [r for r in admin.requests_log() if r["received_at"] >= quiet_from]  # a held request is logged late
     assert late == [], f"the killed run's provider still sent {[(r['method'], r['path']) for r in late]}"
     try:
-        wait_until(lambda: pids_of() == [], 5, "every process of the killed run to exit")
+        wait_until(lambda: providers_of(session) == [], 5, "every process of the killed run to exit")
     except AssertionError:
-        left = [Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ") for pid in pids_of()]
+        providers = providers_of(session)
+        left = [cmd.replace("\0", " ") for pid, cmd in session_processes(session).items() if pid in providers]
         raise AssertionError(f"processes of the killed run are left: {left}") from None
 
 
@@ -97,11 +93,11 @@ def test_the_dynamic_provider_of_a_killed_up_sends_nothing_more_and_exits(
                         {"orders": {"job_ids": job_ids, "wait": "incremental"}}, FAST_ENV)
     try:
         wait_until(lambda: reached(admin), 90, f"the up to reach the kill point ({point})")
-        assert [p for p in session_pids(child.process.pid) if os.getpgid(p) != child.process.pid], \
+        assert [p for p in providers_of(child.process.pid) if os.getpgid(p) != child.process.pid], \
             "the provider should sit in a process group of its own"
         os.killpg(child.process.pid, signal.SIGKILL)  # the CLI's group: the deploy, the CLI, not its plugins
 
-        _killed_run_is_quiet(admin, job_ids, lambda: providers_of(child.process.pid))
+        _killed_run_is_quiet(admin, job_ids, child.process.pid)
         assert_started_once(admin, job_ids)
     finally:
         child.kill()
@@ -124,8 +120,7 @@ def test_the_native_plugin_of_a_killed_up_sends_nothing_more_and_exits(
         os.killpg(cli.pid, signal.SIGKILL)
         cli.wait(10)
 
-        _killed_run_is_quiet(admin, job_ids, lambda: providers_of(cli.pid))
+        _killed_run_is_quiet(admin, job_ids, cli.pid)
         assert_started_once(admin, job_ids)
     finally:
-        for pid in session_pids(cli.pid):
-            os.kill(pid, signal.SIGKILL)
+        kill_session(cli.pid)
