@@ -175,10 +175,11 @@ def error_from_response(
     body: bytes | str | None,
     *,
     operation: str,
+    service: str = "DRS",
     headers: Mapping[str, str] | None = None,
     secrets: Iterable[str | None] = (),
 ) -> ApiError:
-    """The exception for one HTTP error answer (the caller raises it).
+    """The exception for one HTTP error answer (the caller raises it); `service` names who answered.
 
     The body is DRS's `{"error_code","error_msg"}`, the gateway's (which adds `request_id`), IAM's
     Keystone-style `{"error":{"message"}}`, or a batch body whose `results[i]` carry the codes.
@@ -188,7 +189,7 @@ def error_from_response(
     cls = error_class(status_code, found.code)
     fact = code_fact(found.code)
     advice = fact.advice if fact is not None else _ADVICE_BY_CLASS[cls]
-    text = _message(operation, status_code, found, advice)
+    text = _message(operation, service, status_code, found, advice)
     request_id = found.request_id or _header(headers, "X-Request-Id")
     return cls(
         redact(text, secrets),
@@ -241,8 +242,8 @@ def _take_batch_items(results: object, found: _Found) -> None:
     found.more_jobs = len(failing) - 1
 
 
-def _message(operation: str, status_code: int, found: _Found, advice: str) -> str:
-    head = f"{operation}: DRS answered HTTP {status_code}"
+def _message(operation: str, service: str, status_code: int, found: _Found, advice: str) -> str:
+    head = f"{operation}: {service} answered HTTP {status_code}"
     if found.code:
         head += f" {found.code}"
     if found.job_id:

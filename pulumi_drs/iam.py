@@ -101,7 +101,7 @@ def fetch_token(transmit: Transmit, iam_endpoint: str, request: IamTokenRequest,
     response = transmit("POST", f"{iam_endpoint.rstrip('/')}/v3/auth/tokens", body)
     if not response.ok:
         raise error_from_response(response.status_code, response.content, operation="IAM token",
-                                  headers=response.headers, secrets=secrets)
+                                  service="IAM", headers=response.headers, secrets=secrets)
     token = response.headers.get("X-Subject-Token")
     if not token:
         raise AuthenticationError(
@@ -134,7 +134,7 @@ def lookup_project_id(transmit: Transmit, iam_endpoint: str, region: str, secret
     response = transmit("GET", url, None)
     if not response.ok:
         raise error_from_response(response.status_code, response.content, operation="IAM project lookup",
-                                  headers=response.headers, secrets=secrets)
+                                  service="IAM", headers=response.headers, secrets=secrets)
     try:
         projects = IamProjectsResponse.model_validate(response.json()).projects
     except ValueError:

@@ -194,7 +194,7 @@ def test_an_iam_rejection_names_the_settings_not_the_password(client: Callable[.
     with pytest.raises(AuthenticationError) as info:
         client(password="Wrong-Password-9").read_statuses([job(emu)])
     text = str(info.value)
-    assert text.startswith("IAM token: DRS answered HTTP 401 IAM.0004: The username or password is wrong.")
+    assert text.startswith("IAM token: IAM answered HTTP 401 IAM.0004: The username or password is wrong.")
     assert "drs:password/HW_PASSWORD" in text and "Wrong-Password-9" not in text
     assert calls(emu) == [(TOKENS, 401)]
 
@@ -331,7 +331,7 @@ def test_a_token_refusal_keeps_iams_request_id_and_retry_after_and_hides_the_sec
     with pytest.raises(AuthenticationError) as info:
         iam.fetch_token(transmit_of(answer(401, REFUSAL, **REFUSAL_HEADERS), seen), "https://iam.example/",
                         request, secrets=[IAM_SECRET])
-    assert str(info.value).startswith("IAM token: DRS answered HTTP 401 IAM.0004: no user with password ***")
+    assert str(info.value).startswith("IAM token: IAM answered HTTP 401 IAM.0004: no user with password ***")
     assert IAM_SECRET not in str(info.value)
     assert (info.value.request_id, info.value.retry_after, info.value.status_code) == ("req-iam-1", 7.0, 401)
     assert [(method, url) for method, url, _ in seen] == [("POST", "https://iam.example/v3/auth/tokens")]
@@ -360,7 +360,7 @@ def test_a_project_lookup_refusal_keeps_iams_request_id_and_hides_the_secrets() 
         iam.lookup_project_id(transmit_of(answer(401, REFUSAL, **REFUSAL_HEADERS), seen), "https://iam.example/",
                               "eu-west/0", secrets=[IAM_SECRET])
     text = str(info.value)
-    assert text.startswith("IAM project lookup: DRS answered HTTP 401 IAM.0004: no user with password ***")
+    assert text.startswith("IAM project lookup: IAM answered HTTP 401 IAM.0004: no user with password ***")
     assert IAM_SECRET not in text
     assert (info.value.request_id, info.value.retry_after, info.value.status_code) == ("req-iam-1", 7.0, 401)
     # one query value, whatever the region holds; the endpoint's trailing slash not doubled
