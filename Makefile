@@ -11,7 +11,7 @@ help:
 	@echo "make demo   - preview and deploy the quickstart stack against the local DRS emulator"
 	@echo "make test   - the whole test suite (unit, emulator over HTTP, gRPC provider, real engine)"
 	@echo "make test-pythons - the fast tiers under each of Python 3.10 to 3.13 this machine has (.venvs/)"
-	@echo "make lint   - ruff and mypy --strict"
+	@echo "make lint   - ruff and mypy --strict (the package and scripts/), shellcheck (the shell scripts)"
 	@echo "make bench  - benchmarks (bench/run.py --quick for the short run)"
 	@echo "make sweep  - the whole crash-point sweep: every DRS request of a create, a repair and a destroy killed,"
 	@echo "              both front doors (about 30 min; docs/reliability.md)"
@@ -35,9 +35,14 @@ test: setup engine
 test-pythons:
 	scripts/test-pythons
 
+PY_SCRIPTS := scripts/quickstart.py scripts/mutation-first-pass
+SH_SCRIPTS := scripts/install-pulumi scripts/mutation scripts/quickstart scripts/setup-venv scripts/test-pythons .ci/run
+
 lint: setup
-	.venv/bin/ruff check pulumi_drs tests bench examples
+	.venv/bin/ruff check pulumi_drs tests bench examples $(PY_SCRIPTS)
 	.venv/bin/mypy
+	MYPYPATH=tests .venv/bin/mypy --strict $(PY_SCRIPTS)
+	.venv/bin/shellcheck $(SH_SCRIPTS)
 
 bench-quick: setup engine
 	.venv/bin/python bench/run.py --quick
