@@ -511,3 +511,18 @@ def test_a_job_gone_from_the_list_is_asked_for_once_under_the_type_it_was_listed
 
     assert [q["job_type"] for q in drs.list_queries()] == [["migration"]]  # a job's type does not change
     assert path_of(drs.sent[-1]).endswith(f"/jobs/{job}")  # then ShowJobDetail tells
+
+
+def test_a_job_gone_from_the_list_is_not_looked_for_under_other_types_beside_a_job_never_listed(drs: Drs) -> None:
+    known = drs.jobs(1)[0]
+    drs.api.read_statuses([known])  # listed under migration
+    new = drs.jobs(1, db_use_type="cloudDataGuard", job_direction="down")[0]
+    drs.rewrites[f"/v5/{DEFAULT_PROJECT_ID}/jobs"] = garbled  # the list shows neither
+    drs.sent.clear()
+
+    drs.api.read_statuses([known, new])
+
+    assert [(q["job_type"], q["name"]) for q in drs.list_queries()] == [
+        (["migration"], [known]), (["migration"], [new]), (["sync"], [new]), (["cloudDataGuard"], [new])]
+    assert sorted(path_of(r) for r in drs.sent if not path_of(r).endswith("/jobs")) == sorted(
+        f"/v5/{DEFAULT_PROJECT_ID}/jobs/{j}" for j in (known, new))  # then ShowJobDetail tells, once each

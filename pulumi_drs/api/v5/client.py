@@ -183,14 +183,15 @@ class V5Client:
     # --- helpers --------------------------------------------------------------------------------
 
     def _listed(self, job_ids: Sequence[str]) -> dict[str, Listed]:
-        """The jobs as the list shows them: each known job type first, then every type for the rest."""
+        """The jobs as the list shows them: a job listed before only under its type (a job's type never
+        changes: docs/drs-semantics.md), a job never listed under each type until it is found."""
         found: dict[str, Listed] = {}
         wanted = unique(job_ids)
         for job_type in wire.JOB_TYPES:
             known = [j for j in wanted if self._job_types.get(j) == job_type]
             found.update(self._list_of_type(job_type, known))
-        for job_type in wire.JOB_TYPES:  # not again under the type a job was just asked for
-            rest = [j for j in wanted if j not in found and self._job_types.get(j) != job_type]
+        for job_type in wire.JOB_TYPES:
+            rest = [j for j in wanted if j not in found and j not in self._job_types]
             if not rest:
                 break
             found.update(self._list_of_type(job_type, rest))
