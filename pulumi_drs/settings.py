@@ -268,21 +268,29 @@ def _lookup(name: str, explicit: Mapping[str, object | None], config: Mapping[st
     return next((c for c in candidates if c is not None and c != ""), None)
 
 
-_NUMBER_TYPES: dict[str, type[int] | type[float]] = {
-    "max_batch_size": int,
-    "max_retries": int,
-    "connect_timeout": float,
-    "read_timeout": float,
-    "backoff_factor": float,
-    "backoff_max": float,
-    "retry_deadline_seconds": float,
-    "poll_interval_max": float,
+@dataclass(frozen=True)
+class _Number:
+    """What a number setting must be: its kind, and the least value it may take."""
+
+    kind: type[int] | type[float]
+    minimum: float
+
+
+_NUMBERS: dict[str, _Number] = {
+    "max_batch_size": _Number(int, 1),
+    "max_retries": _Number(int, 0),
+    "connect_timeout": _Number(float, 0.001),
+    "read_timeout": _Number(float, 0.001),
+    "backoff_factor": _Number(float, 0),
+    "backoff_max": _Number(float, 0),
+    "retry_deadline_seconds": _Number(float, 0),
+    "poll_interval_max": _Number(float, 0.001),
 }
 
 
 def _convert(name: str, value: object) -> Any:
-    kind = _NUMBER_TYPES.get(name)
-    if kind is not None:
+    if name in _NUMBERS:
+        kind = _NUMBERS[name].kind
         number = _as_number(value)
         if number is None or (kind is int and not number.is_integer()):
             wanted = "a whole number" if kind is int else "a number"
@@ -305,24 +313,12 @@ def _as_number(value: object) -> float | None:
         return None
 
 
-_MINIMUMS: dict[str, float] = {
-    "max_batch_size": 1,
-    "max_retries": 0,
-    "connect_timeout": 0.001,
-    "read_timeout": 0.001,
-    "backoff_factor": 0,
-    "backoff_max": 0,
-    "retry_deadline_seconds": 0,
-    "poll_interval_max": 0.001,
-}
-
-
 def _check_numbers(settings: Settings) -> None:
-    for name, minimum in _MINIMUMS.items():
+    for name, rule in _NUMBERS.items():
         value = getattr(settings, name)
         number = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if not number or not math.isfinite(value) or value < minimum:
-            raise ConfigurationError(f"{name} must be a number of at least {minimum}, got {value!r}: "
+        if not number or not math.isfinite(value) or value < rule.minimum:
+            raise ConfigurationError(f"{name} must be a number of at least {rule.minimum}, got {value!r}: "
                                      f"check {where(name)}", setting=name)
 
 

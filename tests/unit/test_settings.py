@@ -374,6 +374,22 @@ def test_a_number_below_its_minimum_or_a_bool_is_refused_by_name_when_settings_a
         Settings(max_retries=True)
 
 
+BOUNDS = {"max_batch_size": (1, 0), "max_retries": (0, -1), "connect_timeout": (0.001, 0.0),
+          "read_timeout": (0.001, 0.0), "backoff_factor": (0, -0.001), "backoff_max": (0, -0.001),
+          "retry_deadline_seconds": (0, -0.001), "poll_interval_max": (0.001, 0.0)}
+"""Each number setting's least value and one just below it (a timeout or a poll of 0 would never wait; a
+batch of 0 jobs would never send)."""
+
+
+@pytest.mark.parametrize(("name", "least", "below"), [(name, *bounds) for name, bounds in BOUNDS.items()])
+def test_each_number_setting_takes_its_least_value_and_refuses_less(name: str, least: float, below: float) -> None:
+    assert getattr(Settings.resolve({name: least}, env={}), name) == least
+    with pytest.raises(ConfigurationError) as info:
+        Settings.resolve({name: below}, env={})
+    assert str(info.value) == f"{name} must be a number of at least {least}, got {below!r}: check {where(name)}"
+    assert info.value.setting == name
+
+
 def test_unknown_explicit_settings_are_all_named() -> None:
     with pytest.raises(ConfigurationError) as info:
         Settings.resolve({"regoin": "x", "endpiont": "y"}, env={})
