@@ -130,7 +130,7 @@ class Transport:
         self._reads = session or build_session(read_policy(settings))
         self._writes = session or build_session(write_policy(settings))
         self._auth = build_auth(settings, lambda method, url, body: self._transmit(self._reads, method, url, body,
-                                                                                   None))
+                                                                                   None, "IAM"))
         self.sleep: Callable[[float], None] = time.sleep
         """How the transport waits between tries; tests replace it."""
 
@@ -173,7 +173,7 @@ class Transport:
     def iam(self, method: str, url: str, body: bytes | None) -> requests.Response:
         """An IAM call made with the configured credentials (the project lookup), retried as a read. The
         token request itself goes out unauthenticated, through `_transmit` (see `__init__`)."""
-        return self._send(self._reads, method, url, body)
+        return self._send(self._reads, method, url, body, "IAM")
 
     def new_policy(self) -> RetryPolicy:
         return retry_policy(self.settings)
@@ -213,15 +213,17 @@ class Transport:
         raise error_from_response(response.status_code, response.content, operation=operation,
                                   headers=response.headers, secrets=self.secrets())
 
-    def _send(self, session: requests.Session, method: str, url: str, body: bytes | None) -> requests.Response:
+    def _send(self, session: requests.Session, method: str, url: str, body: bytes | None,
+              service: str = "DRS") -> requests.Response:
         """Authenticated; a 401 with a cached IAM token fetches a new token and tries once more."""
-        response = self._transmit(session, method, url, body, self._auth)
+        response = self._transmit(session, method, url, body, self._auth, service)
         if response.status_code == 401 and self._auth.invalidate():
-            response = self._transmit(session, method, url, body, self._auth)
+            response = self._transmit(session, method, url, body, self._auth, service)
         return response
 
     def _transmit(self, session: requests.Session, method: str, url: str, body: bytes | None,
-                  auth: requests.auth.AuthBase | None) -> requests.Response:
+                  auth: requests.auth.AuthBase | None, service: str = "DRS") -> requests.Response:
+        """One request to `service` (DRS, or IAM at drs:iamEndpoint), its failure said of that service."""
         path = urlsplit(url).path
         # X-Language: API reference starting_tasks_in_batches.rst, Table 2 (optional; "en-us" or "zh-cn").
         headers = {"Content-Type": "application/json", "X-Language": self.settings.language}
@@ -230,25 +232,26 @@ class Transport:
             response = session.request(method, url, data=body, headers=headers, auth=auth,
                                        timeout=self.settings.timeout, allow_redirects=False)
         except requests.RequestException as exc:
-            error = self._transport_error(exc, f"{method} {path}")
+            error = self._transport_error(exc, f"{method} {path}", service)
             log.warning("%s %s failed after %.0f ms: %s", method, path, _ms(started), error.brief())
             raise error from exc
         log.debug("%s %s -> %s in %.0f ms", method, path, response.status_code, _ms(started))
         return response
 
-    def _transport_error(self, exc: requests.RequestException, request: str) -> TransportError:
+    def _transport_error(self, exc: requests.RequestException, request: str, service: str) -> TransportError:
         """The one translation of requests/urllib3 exceptions."""
+        endpoint = where("iam_endpoint" if service == "IAM" else "endpoint")
         cause = _root_cause(exc)
         detail = redact(_clip(f"{type(cause).__name__}: {cause}"), self.secrets())
         error: TransportError
         if isinstance(exc, requests.ReadTimeout) or isinstance(cause, u3.ReadTimeoutError):
-            error = ReadTimeoutError(f"{request}: DRS did not answer within {self.settings.read_timeout:g} s: "
+            error = ReadTimeoutError(f"{request}: {service} did not answer within {self.settings.read_timeout:g} s: "
                                      f"retry later, or raise {where('read_timeout')}")
         elif isinstance(exc, _NOT_SENT) or isinstance(cause, u3.ConnectTimeoutError):
-            error = ConnectError(f"{request}: could not connect ({detail}): check {where('endpoint')}, "
+            error = ConnectError(f"{request}: could not connect ({detail}): check {endpoint}, "
                                  f"{where('region')}, the network and any proxy, then retry")
         else:
-            error = ConnectionDroppedError(f"{request}: the connection closed before DRS answered "
+            error = ConnectionDroppedError(f"{request}: the connection closed before {service} answered "
                                            f"({detail}): retry later")
         error.retries_exhausted = _exhausted(exc)
         return error

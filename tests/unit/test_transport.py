@@ -307,6 +307,33 @@ def test_every_transport_failure_becomes_a_transport_error(make_settings: MakeSe
     assert str(info.value).startswith(f"POST /v3/{PROJECT}/jobs/batch-status: ") and says in str(info.value)
 
 
+IAM_CASES: list[tuple[Exception, type[Exception], str]] = [
+    (requests.ConnectTimeout("connect timed out"), ConnectError,
+     "could not connect (ConnectTimeout: connect timed out): check drs:iamEndpoint/HW_IAM_ENDPOINT, "
+     "drs:region/HW_REGION_NAME, the network and any proxy, then retry"),
+    (requests.ReadTimeout("read timed out"), ReadTimeoutError,
+     "IAM did not answer within 60 s: retry later, or raise drs:readTimeout/PULUMI_DRS_READ_TIMEOUT"),
+    (requests.exceptions.ChunkedEncodingError("cut"), ConnectionDroppedError,
+     "the connection closed before IAM answered (ChunkedEncodingError: cut): retry later"),
+]
+
+
+@pytest.mark.parametrize(("call", "request_line"), [("token", "POST /v3/auth/tokens"),
+                                                    ("project lookup", "GET /v3/projects")])
+@pytest.mark.parametrize(("foreign", "ours", "says"), IAM_CASES, ids=[c[1].__name__ for c in IAM_CASES])
+def test_a_transport_failure_at_iam_is_said_of_iam_and_its_endpoint(
+        make_settings: MakeSettings, call: str, request_line: str, foreign: Exception, ours: type[Exception],
+        says: str) -> None:
+    credentials = ({"access_key": None, "secret_key": None, "user_name": "u", "password": "p", "domain_name": "d"}
+                   if call == "token" else {"project_id": None})
+    settings = make_settings(**credentials)
+    session = requests.Session()
+    session.mount(str(settings.iam_endpoint), Raising(foreign))  # DRS itself is never reached
+    with pytest.raises(ours) as info:
+        connect(settings, session=session).read_statuses([JOB])
+    assert str(info.value) == f"{request_line}: {says}"
+
+
 @pytest.mark.parametrize("length", [200, 201, 500])
 def test_a_long_cause_is_clipped_to_200_characters_in_the_error(make_settings: MakeSettings, length: int) -> None:
     prefix = "ChunkedEncodingError: "
