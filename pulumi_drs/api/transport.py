@@ -222,7 +222,7 @@ class Transport:
         return response
 
     def _transmit(self, session: requests.Session, method: str, url: str, body: bytes | None,
-                  auth: requests.auth.AuthBase | None, service: str = "DRS") -> requests.Response:
+                  auth: requests.auth.AuthBase | None, service: str) -> requests.Response:
         """One request to `service` (DRS, or IAM at drs:iamEndpoint), its failure said of that service."""
         path = urlsplit(url).path
         # X-Language: API reference starting_tasks_in_batches.rst, Table 2 (optional; "en-us" or "zh-cn").

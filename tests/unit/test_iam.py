@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import requests
+from requests.adapters import BaseAdapter
 
 from pulumi_drs import api as api_module
 from pulumi_drs import iam
@@ -33,7 +34,7 @@ from pulumi_drs.emulator import (
     InProcessEmulator,
 )
 from pulumi_drs.emulator.exceptions import IamUnauthorized
-from pulumi_drs.errors import AuthenticationError, ConfigurationError, RequestError
+from pulumi_drs.errors import AuthenticationError, ConfigurationError, ConnectError, RequestError
 from pulumi_drs.settings import Settings
 
 TOKENS = "/v3/auth/tokens"
@@ -318,6 +319,40 @@ def transmit_of(response: requests.Response, seen: list[tuple[str, str, bytes | 
         return response
 
     return transmit
+
+
+class RefusesTheTokenThenFalls(BaseAdapter):
+    """IAM that issues tokens, refuses the first project lookup with 401 (a token it no longer takes), and
+    cannot be reached for the lookup sent again with a new token."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[str] = []
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        self.sent.append(f"{request.method} {request.path_url.split('?')[0]}")
+        if request.path_url == TOKENS:
+            return answer(201, b"{}", **{"X-Subject-Token": f"MIItoken-{len(self.sent)}"})
+        if self.sent.count(f"GET {PROJECTS}") == 1:
+            return answer(401, REFUSAL)
+        raise requests.ConnectTimeout("connect timed out")
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_lookup_sent_again_with_a_new_token_is_still_said_of_iam_when_it_fails(
+        make_settings: Callable[..., Settings]) -> None:
+    settings = make_settings(**{**USER, "password": "Only-This-Test-1", "project_id": None})
+    iam_answers = RefusesTheTokenThenFalls()
+    session = requests.Session()
+    session.mount(str(settings.iam_endpoint), iam_answers)
+    with pytest.raises(ConnectError) as info:
+        connect(settings, session=session)
+    assert iam_answers.sent == [f"POST {TOKENS}", f"GET {PROJECTS}", f"POST {TOKENS}", f"GET {PROJECTS}"]
+    assert str(info.value) == ("GET /v3/projects: could not connect (ConnectTimeout: connect timed out): check "
+                               "drs:iamEndpoint/HW_IAM_ENDPOINT, drs:region/HW_REGION_NAME, the network and any "
+                               "proxy, then retry")
 
 
 REFUSAL = json.dumps(IamUnauthorized(f"no user with password {IAM_SECRET}").body()).encode()
