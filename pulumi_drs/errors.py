@@ -29,12 +29,16 @@ import json
 import re
 import time
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 from urllib.parse import quote
 
 from pulumi_drs.semantics import CREDENTIAL_HINT, PERMISSION_HINT, Meaning, code_fact, sentence
 
 REDACTED = "***"
+
+
+Service = Literal["DRS", "IAM"]
+"""Who answered (or did not): DRS, or IAM at drs:iamEndpoint (tokens, the project lookup)."""
 
 
 class DrsError(Exception):
@@ -175,7 +179,7 @@ def error_from_response(
     body: bytes | str | None,
     *,
     operation: str,
-    service: str = "DRS",
+    service: Service = "DRS",
     headers: Mapping[str, str] | None = None,
     secrets: Iterable[str | None] = (),
 ) -> ApiError:
@@ -242,7 +246,7 @@ def _take_batch_items(results: object, found: _Found) -> None:
     found.more_jobs = len(failing) - 1
 
 
-def _message(operation: str, service: str, status_code: int, found: _Found, advice: str) -> str:
+def _message(operation: str, service: Service, status_code: int, found: _Found, advice: str) -> str:
     head = f"{operation}: {service} answered HTTP {status_code}"
     if found.code:
         head += f" {found.code}"

@@ -289,8 +289,9 @@ _NUMBERS: dict[str, _Number] = {
 
 
 def _convert(name: str, value: object) -> Any:
-    if name in _NUMBERS:
-        kind = _NUMBERS[name].kind
+    rule = _NUMBERS.get(name)
+    if rule is not None:
+        kind = rule.kind
         number = _as_number(value)
         if number is None or (kind is int and not number.is_integer()):
             wanted = "a whole number" if kind is int else "a number"

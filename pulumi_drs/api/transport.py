@@ -32,6 +32,7 @@ from pulumi_drs.errors import (
     DrsError,
     ReadTimeoutError,
     ServerError,
+    Service,
     ThrottledError,
     TransportError,
     error_from_response,
@@ -214,7 +215,7 @@ class Transport:
                                   headers=response.headers, secrets=self.secrets())
 
     def _send(self, session: requests.Session, method: str, url: str, body: bytes | None,
-              service: str = "DRS") -> requests.Response:
+              service: Service = "DRS") -> requests.Response:
         """Authenticated; a 401 with a cached IAM token fetches a new token and tries once more."""
         response = self._transmit(session, method, url, body, self._auth, service)
         if response.status_code == 401 and self._auth.invalidate():
@@ -222,7 +223,7 @@ class Transport:
         return response
 
     def _transmit(self, session: requests.Session, method: str, url: str, body: bytes | None,
-                  auth: requests.auth.AuthBase | None, service: str) -> requests.Response:
+                  auth: requests.auth.AuthBase | None, service: Service) -> requests.Response:
         """One request to `service` (DRS, or IAM at drs:iamEndpoint), its failure said of that service."""
         path = urlsplit(url).path
         # X-Language: API reference starting_tasks_in_batches.rst, Table 2 (optional; "en-us" or "zh-cn").
@@ -238,7 +239,7 @@ class Transport:
         log.debug("%s %s -> %s in %.0f ms", method, path, response.status_code, _ms(started))
         return response
 
-    def _transport_error(self, exc: requests.RequestException, request: str, service: str) -> TransportError:
+    def _transport_error(self, exc: requests.RequestException, request: str, service: Service) -> TransportError:
         """The one translation of requests/urllib3 exceptions."""
         endpoint = where("iam_endpoint" if service == "IAM" else "endpoint")
         cause = _root_cause(exc)

@@ -321,7 +321,7 @@ def transmit_of(response: requests.Response, seen: list[tuple[str, str, bytes | 
     return transmit
 
 
-class RefusesTheTokenThenFalls(BaseAdapter):
+class RefusesTheLookupThenFails(BaseAdapter):
     """IAM that issues tokens, refuses the first project lookup with 401 (a token it no longer takes), and
     cannot be reached for the lookup sent again with a new token."""
 
@@ -344,7 +344,7 @@ class RefusesTheTokenThenFalls(BaseAdapter):
 def test_a_lookup_sent_again_with_a_new_token_is_still_said_of_iam_when_it_fails(
         make_settings: Callable[..., Settings]) -> None:
     settings = make_settings(**{**USER, "password": "Only-This-Test-1", "project_id": None})
-    iam_answers = RefusesTheTokenThenFalls()
+    iam_answers = RefusesTheLookupThenFails()
     session = requests.Session()
     session.mount(str(settings.iam_endpoint), iam_answers)
     with pytest.raises(ConnectError) as info:
